@@ -1,0 +1,60 @@
+#include "cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "espq/error.hpp"
+
+namespace espq::cli {
+
+int run_app(int argc, char** argv) {
+    CLI::App app{"espq: post-training quantization of ONNX models for Espressif's ESP-DL runtime", "espq"};
+    app.set_version_flag("--version", std::string("espq ") + ESPQ_VERSION);
+    app.require_subcommand(1);
+    app.footer(
+        "Examples:\n"
+        "  espq inspect model.onnx\n"
+        "  espq quantize model.onnx --calib data/ --target esp32s3\n"
+        "  espq verify model.espdl\n"
+        "Run 'espq <command> --help' for the options of a command.");
+    GlobalOptions global;
+    app.add_flag("-v,--verbose", global.verbose, "More log output (repeat for debug)");
+    app.add_flag("-q,--quiet", global.quiet, "Only errors");
+
+    auto commands = register_commands(app, global);
+
+    // Logs go to stderr so that --json output on stdout stays machine-readable.
+    auto logger = spdlog::stderr_color_mt("espq");
+    logger->set_pattern("%^[%l]%$ %v");
+    spdlog::set_default_logger(logger);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 1;
+    }
+    spdlog::set_level(global.quiet ? spdlog::level::err
+                      : global.verbose >= 2 ? spdlog::level::debug
+                      : global.verbose == 1 ? spdlog::level::info
+                                            : spdlog::level::warn);
+    try {
+        for (auto& c : commands)
+            if (c.sub->parsed()) return c.run();
+    } catch (const UserError& e) {
+        std::cerr << "espq: error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "espq: error: out of memory\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "espq: internal error: " << e.what() << " (please report this with the command you ran)\n";
+        return 2;
+    }
+    return 2;
+}
+
+}  // namespace espq::cli

@@ -1,0 +1,5 @@
+#pragma once
+
+namespace espq::cli {
+int run_app(int argc, char** argv);
+}

@@ -1,0 +1,13 @@
+#include "cli/commands.hpp"
+
+namespace espq::cli {
+
+// The order here is the order `espq --help` lists the subcommands in.
+std::vector<Command> register_commands(CLI::App& app, const GlobalOptions& global) {
+    std::vector<Command> c;
+    (void)app;
+    (void)global;
+    return c;
+}
+
+}  // namespace espq::cli
