@@ -121,6 +121,9 @@ public:
     void verify() const;
 
     std::map<std::string, int> op_counts() const;
+    // Version of the default ONNX operator set ("" / "ai.onnx" domain); 13 when none is recorded.
+    // Kernels whose semantics changed across opsets (Softmax axis, Split/Squeeze inputs, ...) read it.
+    int64_t opset() const;
 
     // Must be called after renaming values or editing `values` directly.
     void rebuild_name_index();

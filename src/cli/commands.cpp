@@ -5,8 +5,7 @@ namespace espq::cli {
 // The order here is the order `espq --help` lists the subcommands in.
 std::vector<Command> register_commands(CLI::App& app, const GlobalOptions& global) {
     std::vector<Command> c;
-    (void)app;
-    (void)global;
+    c.push_back(make_inspect_command(app, global));
     return c;
 }
 

@@ -274,4 +274,10 @@ std::map<std::string, int> Graph::op_counts() const {
     return c;
 }
 
+int64_t Graph::opset() const {
+    for (const auto& [domain, version] : opset_imports)
+        if (domain.empty() || domain == "ai.onnx") return version;
+    return 13;
+}
+
 }  // namespace espq

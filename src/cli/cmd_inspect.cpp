@@ -1,0 +1,112 @@
+// `espq inspect MODEL`: what is in a model and whether ESP-DL can run it.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "cli/commands.hpp"
+#include "cli/model_file.hpp"
+#include "espq/onnx_import.hpp"
+#include "espq/support.hpp"
+
+namespace espq::cli {
+
+namespace {
+
+struct InspectOptions {
+    std::string model;
+    bool json = false;
+    std::vector<std::string> input_shapes;
+};
+
+nlohmann::json inspect_onnx(const InspectOptions& o) {
+    Graph g = load_onnx(o.model, parse_input_shapes(o.input_shapes));
+    nlohmann::json j;
+    j["file"] = o.model;
+    j["format"] = "onnx";
+    j["graph"] = g.name;
+    j["opset"] = g.opset();
+    auto io = [&](const std::vector<int>& ids) {
+        nlohmann::json a = nlohmann::json::array();
+        for (int id : ids)
+            a.push_back({{"name", g.value(id).name}, {"dtype", dtype_name(g.value(id).dtype)},
+                         {"shape", g.value(id).shape}});
+        return a;
+    };
+    j["inputs"] = io(g.inputs);
+    j["outputs"] = io(g.outputs);
+    j["nodes"] = g.nodes.size();
+    j["ops"] = g.op_counts();
+    // Parameters: constants read by any node (after shape sub-graphs were folded).
+    std::set<int> params;
+    for (const auto& n : g.nodes)
+        for (int v : n.inputs)
+            if (v >= 0 && g.value(v).is_constant()) params.insert(v);
+    int64_t count = 0, bytes = 0;
+    for (int v : params) {
+        count += g.value(v).constant->numel();
+        bytes += static_cast<int64_t>(g.value(v).constant->nbytes());
+    }
+    j["parameters"] = count;
+    j["parameter_bytes"] = bytes;
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& [op, n] : g.op_counts()) {
+        OpSupport s = espdl_op_support(op, Target::ESP32S3);
+        if (s.support == RuntimeSupport::Native) continue;
+        problems.push_back({{"op", op}, {"count", n}, {"support", runtime_support_name(s.support)}, {"note", s.note}});
+    }
+    j["espdl_support"] = problems;
+    return j;
+}
+
+void print_text(const nlohmann::json& j) {
+    std::cout << j["file"].get<std::string>() << ": ONNX model, graph '" << j["graph"].get<std::string>()
+              << "', opset " << j["opset"] << "\n";
+    auto print_io = [](const char* title, const nlohmann::json& a) {
+        std::cout << title << ":\n";
+        for (const auto& v : a) {
+            std::string shape;
+            for (const auto& d : v["shape"]) shape += (shape.empty() ? "" : "x") + std::to_string(d.get<int64_t>());
+            std::cout << "  " << v["name"].get<std::string>() << "  " << v["dtype"].get<std::string>() << " ["
+                      << shape << "]\n";
+        }
+    };
+    print_io("inputs", j["inputs"]);
+    print_io("outputs", j["outputs"]);
+    std::cout << "operators (" << j["nodes"] << " nodes):\n";
+    for (const auto& [op, n] : j["ops"].items()) std::cout << "  " << op << " x" << n << "\n";
+    std::cout << "parameters: " << j["parameters"] << " (" << j["parameter_bytes"].get<int64_t>() / 1024.0
+              << " KiB as stored in the model)\n";
+    if (j["espdl_support"].empty()) {
+        std::cout << "ESP-DL: every operator has an ESP-DL module\n";
+    } else {
+        std::cout << "ESP-DL:\n";
+        for (const auto& p : j["espdl_support"])
+            std::cout << "  " << p["op"].get<std::string>() << " x" << p["count"] << ": "
+                      << p["support"].get<std::string>() << " - " << p["note"].get<std::string>() << "\n";
+    }
+}
+
+}  // namespace
+
+Command make_inspect_command(CLI::App& app, const GlobalOptions& /*global*/) {
+    auto opts = std::make_shared<InspectOptions>();
+    CLI::App* sub = app.add_subcommand("inspect", "Show a model's inputs, outputs, operators and parameters");
+    sub->add_option("model", opts->model, "Model file (.onnx)")->required();
+    sub->add_option("--input-shape", opts->input_shapes,
+                    "Fix a dynamic input shape, NAME=1,C,H,W (repeatable)");
+    sub->add_flag("--json", opts->json, "Print one JSON object on stdout instead of text");
+    sub->footer(
+        "Examples:\n"
+        "  espq inspect models/gesture_mbv2.onnx\n"
+        "  espq inspect model.onnx --input-shape input=1,3,96,96 --json");
+    return {sub, [opts]() {
+                nlohmann::json j = inspect_onnx(*opts);
+                if (opts->json) std::cout << j.dump(2) << "\n";
+                else print_text(j);
+                return 0;
+            }};
+}
+
+}  // namespace espq::cli

@@ -1,0 +1,23 @@
+// Helpers shared by subcommands that take model files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "espq/onnx_import.hpp"
+
+namespace espq::cli {
+
+// Parses repeated "NAME=1,3,96,96" flags into OnnxImportOptions::input_shapes (UserError on bad syntax).
+std::map<std::string, Shape> parse_input_shapes_map(const std::vector<std::string>& specs);
+inline OnnxImportOptions parse_input_shapes(const std::vector<std::string>& specs) {
+    OnnxImportOptions o;
+    o.input_shapes = parse_input_shapes_map(specs);
+    return o;
+}
+
+enum class ModelKind { Onnx, Espdl };
+// By extension, then by magic bytes ("EDL1"/"EDL2"/"PDL*" vs protobuf); UserError if unreadable.
+ModelKind detect_model_kind(const std::string& path);
+
+}  // namespace espq::cli
