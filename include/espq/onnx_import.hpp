@@ -25,4 +25,9 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options = {});
 // Throws UnsupportedError "unsupported operator X at node Y" listing every unknown op before any work.
 void infer_shapes(Graph& graph);
 
+// Evaluates every node whose result does not depend on runtime data (all inputs constant, or Shape/Size of a
+// static tensor) and turns its outputs into constants; the folded nodes are removed. Returns how many.
+// Nodes producing a graph output are kept. Shapes must already be inferred.
+int fold_constant_nodes(Graph& graph);
+
 }  // namespace espq

@@ -37,11 +37,42 @@ void fold_node(Graph& g, const Node& n, const FloatOpDef& def) {
 
 }  // namespace
 
+static bool is_foldable(const Graph& g, const Node& n) {
+    if (n.num_inputs() == 0) return false;  // nothing to fold from (Constant nodes are resolved at load)
+    bool all_const = true;
+    for (int v : n.inputs) all_const &= (v < 0 || g.value(v).is_constant());
+    if (!all_const && !needs_only_shapes(n.op_type)) return false;
+    for (int o : n.outputs)
+        if (g.is_graph_output(o)) return false;
+    return true;
+}
+
+int fold_constant_nodes(Graph& g) {
+    std::vector<bool> folded(g.nodes.size(), false);
+    int count = 0;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const Node& n = g.nodes[i];
+        if (!is_foldable(g, n)) continue;
+        const FloatOpDef* def = find_float_op(n.op_type);
+        if (!def) throw UnsupportedError("unsupported operator '" + n.op_type + "' at node '" + n.name + "'");
+        fold_node(g, n, *def);
+        folded[i] = true;
+        ++count;
+    }
+    if (count) {
+        g.remove_nodes(folded);
+        g.remove_dead_code();
+    }
+    return count;
+}
+
 void infer_shapes(Graph& g) {
     for (const auto& n : g.nodes)
         if (!find_float_op(n.op_type))
             throw UnsupportedError("unsupported operator '" + n.op_type + "' at node '" + n.name + "'");
 
+    // Shapes are inferred in order; a node is folded as soon as it is known to be constant, so that later
+    // nodes (Reshape reading a computed shape) see constant inputs during their own inference.
     std::vector<bool> folded(g.nodes.size(), false);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = g.nodes[i];
@@ -58,18 +89,9 @@ void infer_shapes(Graph& g) {
             for (int64_t d : v.shape)
                 if (d < 0) throw InternalError("infer_shapes: op " + n.op_type + " left a dynamic dim");
         }
-        bool all_const = true;
-        for (int v : n.inputs) all_const &= (v < 0 || g.value(v).is_constant());
-        const bool has_data_input = n.num_inputs() > 0;
-        // A node is folded when its result does not depend on runtime data. Nodes without inputs (e.g. a
-        // random generator) are never folded; Constant nodes were resolved at load time.
-        if (has_data_input && (all_const || needs_only_shapes(n.op_type))) {
-            bool outputs_are_graph_outputs = false;
-            for (int o : n.outputs) outputs_are_graph_outputs |= g.is_graph_output(o);
-            if (!outputs_are_graph_outputs) {
-                fold_node(g, n, def);
-                folded[i] = true;
-            }
+        if (is_foldable(g, n)) {
+            fold_node(g, n, def);
+            folded[i] = true;
         }
     }
     const size_t before = g.nodes.size();
