@@ -98,7 +98,7 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options) {
         for (int i = 0; i < gp.node_size(); ++i) {
             const auto& n = gp.node(i);
             const bool std_domain = n.domain().empty() || n.domain() == "ai.onnx";
-            if (std_domain && find_float_op(n.op_type())) continue;
+            if (std_domain && (n.op_type() == "Constant" || find_float_op(n.op_type()))) continue;
             std::string key = (std_domain ? "" : n.domain() + "::") + n.op_type();
             if (!seen.insert(key).second) continue;
             problems.push_back("'" + key + "' at node '" + (n.name().empty() ? "#" + std::to_string(i) : n.name()) +
