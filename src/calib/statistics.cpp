@@ -1,0 +1,141 @@
+// Two-pass activation statistics over the calibration set (ranges, then |x| histograms).
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "espq/calibration.hpp"
+#include "espq/float_executor.hpp"
+
+namespace espq {
+
+namespace {
+
+int resolve_threads(int requested, size_t work) {
+    int t = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+    t = std::max(1, t);
+    return static_cast<int>(std::min<size_t>(static_cast<size_t>(t), std::max<size_t>(1, work)));
+}
+
+// Runs `per_sample(thread, sample)` for every sample on `threads` threads (dynamic scheduling) and rethrows
+// the first exception. Results must be combined in an order-independent way by the caller.
+template <typename F>
+void parallel_over_samples(size_t count, int threads, const std::function<void(int, size_t, size_t)>& progress,
+                           int pass, F per_sample) {
+    std::atomic<size_t> next{0}, done{0};
+    std::exception_ptr error;
+    std::mutex error_mutex, progress_mutex;
+    auto worker = [&](int t) {
+        for (;;) {
+            const size_t i = next.fetch_add(1);
+            if (i >= count) return;
+            try {
+                per_sample(t, i);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+                next = count;
+                return;
+            }
+            const size_t d = ++done;
+            if (progress) {
+                std::lock_guard<std::mutex> lock(progress_mutex);
+                progress(pass, d, count);
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+    worker(0);
+    for (auto& th : pool) th.join();
+    if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSource& samples,
+                                            const CalibrationOptions& options) {
+    if (samples.count == 0) throw UserError("the calibration set is empty; give at least one sample");
+    const FloatExecutor executor(graph);
+    const size_t nv = graph.values.size();
+    std::vector<bool> tracked(nv, false);
+    for (int v : graph.inputs) tracked[v] = graph.value(v).dtype == DType::Float32;
+    for (const auto& n : graph.nodes)
+        for (int o : n.outputs) tracked[o] = graph.value(o).dtype == DType::Float32;
+
+    const int threads = resolve_threads(options.threads, samples.count);
+
+    // Pass 1: ranges. Also rejects NaN/Inf activations early, naming the sample and tensor.
+    struct Range {
+        double min = INFINITY, max = -INFINITY;
+        int64_t count = 0;
+    };
+    std::vector<std::vector<Range>> ranges(threads, std::vector<Range>(nv));
+    parallel_over_samples(samples.count, threads, options.progress, 1, [&](int t, size_t i) {
+        auto& r = ranges[t];
+        executor.run(samples.get(i), [&](int v, const Tensor& x) {
+            if (!tracked[v]) return;
+            const float* p = x.data<float>();
+            float lo = r[v].min, hi = r[v].max;
+            bool finite = true;
+            for (int64_t k = 0; k < x.numel(); ++k) {
+                lo = std::min(lo, p[k]);
+                hi = std::max(hi, p[k]);
+                finite &= std::isfinite(p[k]);
+            }
+            if (!finite)
+                throw UserError("calibration sample " + std::to_string(i) + ": tensor '" + graph.value(v).name +
+                                "' contains NaN or Inf; check the sample data and its preprocessing");
+            r[v].min = lo;
+            r[v].max = hi;
+            r[v].count += x.numel();
+        });
+    });
+    std::vector<TensorStats> stats(nv);
+    for (size_t v = 0; v < nv; ++v) {
+        if (!tracked[v]) continue;
+        Range m;
+        for (int t = 0; t < threads; ++t) {
+            m.min = std::min(m.min, ranges[t][v].min);
+            m.max = std::max(m.max, ranges[t][v].max);
+            m.count += ranges[t][v].count;
+        }
+        stats[v].min = m.min;
+        stats[v].max = m.max;
+        stats[v].absmax = std::max(std::fabs(m.min), std::fabs(m.max));
+        stats[v].count = m.count;
+    }
+
+    // Pass 2: histograms of |x| over [0, absmax]; integer counts make the merge order-independent.
+    const int bins = options.histogram_bins;
+    std::vector<std::vector<std::vector<int64_t>>> hists(threads, std::vector<std::vector<int64_t>>(nv));
+    parallel_over_samples(samples.count, threads, options.progress, 2, [&](int t, size_t i) {
+        auto& h = hists[t];
+        executor.run(samples.get(i), [&](int v, const Tensor& x) {
+            if (!tracked[v] || stats[v].absmax <= 0) return;
+            if (h[v].empty()) h[v].assign(static_cast<size_t>(bins), 0);
+            const double scale = bins / stats[v].absmax;
+            const float* p = x.data<float>();
+            int64_t* hv = h[v].data();
+            for (int64_t k = 0; k < x.numel(); ++k) {
+                const int b = static_cast<int>(std::fabs(p[k]) * scale);
+                ++hv[std::min(b, bins - 1)];
+            }
+        });
+    });
+    for (size_t v = 0; v < nv; ++v) {
+        if (!tracked[v]) continue;
+        stats[v].hist.assign(static_cast<size_t>(bins), 0.0);
+        if (stats[v].absmax <= 0) {
+            stats[v].hist[0] = static_cast<double>(stats[v].count);
+            continue;
+        }
+        for (int t = 0; t < threads; ++t)
+            if (!hists[t][v].empty())
+                for (int b = 0; b < bins; ++b) stats[v].hist[b] += static_cast<double>(hists[t][v][b]);
+    }
+    return stats;
+}
+
+}  // namespace espq
