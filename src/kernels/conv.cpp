@@ -8,18 +8,14 @@
 //   - general: im2col into per-thread scratch, one tile of output positions at a time so the column buffer
 //     stays in cache, then Eigen GEMM into the output (Y_g[:, tile] += W_g * col).
 // A 1-D convolution runs as a 2-D one with H = 1.
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
 
 #include "kernels/conv_shape.hpp"
+#include "kernels/eigen_maps.hpp"
 
 namespace espq::kernels {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMatrix>;
-using StridedRowMap = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
 
 // Column buffers of about this many floats (128 KiB) keep im2col output in L2 while the GEMM reads it.
 constexpr int64_t kColumnTileFloats = 32 * 1024;
@@ -71,7 +67,7 @@ private:
     void pointwise(const float* xg, const float* wg, float* yg) const {
         ConstRowMap wm(wg, s_.group_out(), s_.group_in());
         ConstRowMap xm(xg, s_.group_in(), p_.in_plane());
-        Eigen::Map<RowMatrix> ym(yg, s_.group_out(), p_.out_plane());
+        RowMap ym(yg, s_.group_out(), p_.out_plane());
         ym.noalias() += wm * xm;
     }
 

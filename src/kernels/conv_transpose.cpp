@@ -4,15 +4,13 @@
 // Per group: columns = W_g^T * X_g (Eigen GEMM; W_g is (C/group) x (M/group * taps)), then col2im scatters
 // every column entry to output position o = i*stride + k*dilation - pad_begin, skipping those outside the
 // output. A 1-D transposed convolution runs as a 2-D one with H = 1.
-#include <Eigen/Core>
 #include <algorithm>
 
 #include "kernels/conv_shape.hpp"
+#include "kernels/eigen_maps.hpp"
 
 namespace espq::kernels {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 class ConvTransposeKernel : public FloatKernel {
 public:
@@ -26,14 +24,14 @@ public:
         const int64_t in_plane = p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w;
         const int64_t rows = s_.group_out() * p_.taps();
         float* col = scratch.floats(static_cast<size_t>(rows * in_plane));
-        Eigen::Map<RowMatrix> cm(col, rows, in_plane);
+        RowMap cm(col, rows, in_plane);
         for (int64_t n = 0; n < s_.batch; ++n) {
             for (int64_t grp = 0; grp < s_.group; ++grp) {
                 const float* xg = x + (n * s_.in_channels + grp * s_.group_in()) * in_plane;
                 const float* wg = w + grp * s_.group_in() * rows;
                 float* yg = y + (n * s_.out_channels + grp * s_.group_out()) * out_plane;
-                Eigen::Map<const RowMatrix> wm(wg, s_.group_in(), rows);
-                Eigen::Map<const RowMatrix> xm(xg, s_.group_in(), in_plane);
+                ConstRowMap wm(wg, s_.group_in(), rows);
+                ConstRowMap xm(xg, s_.group_in(), in_plane);
                 cm.noalias() = wm.transpose() * xm;
                 for (int64_t m = 0; m < s_.group_out(); ++m) {
                     float* ym = yg + m * out_plane;

@@ -1,14 +1,10 @@
 // Gemm (ONNX opsets 11-18): Y = alpha * A' * B' + beta * C, where A' = transA ? A^T : A (M x K),
 // B' = transB ? B^T : B (K x N) and the optional C broadcasts unidirectionally to (M, N). Float32, Eigen GEMM.
-#include <Eigen/Core>
-
+#include "kernels/eigen_maps.hpp"
 #include "kernels/window.hpp"
 
 namespace espq::kernels {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMatrix>;
 
 struct GemmShape {
     int64_t m = 0, k = 0, n = 0;
@@ -53,7 +49,7 @@ public:
 
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
         const Tensor* c = in.size() > 2 ? in[2] : nullptr;
-        Eigen::Map<RowMatrix> y(out[0]->data<float>(), s_.m, s_.n);
+        RowMap y(out[0]->data<float>(), s_.m, s_.n);
         if (c && s_.beta != 0.f) {
             const float* cp = c->data<float>();
             for (int64_t i = 0; i < s_.m; ++i) {

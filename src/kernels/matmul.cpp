@@ -2,15 +2,11 @@
 // result), a 1-D B a column vector (its N axis is dropped), and the leading batch axes broadcast. Float32,
 // one Eigen GEMM per batch entry; when B has no batch axes and A is contiguous, all of A's batch rows form one
 // GEMM.
-#include <Eigen/Core>
-
+#include "kernels/eigen_maps.hpp"
 #include "kernels/window.hpp"
 
 namespace espq::kernels {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMatrix>;
 
 struct MatMulPlan {
     int64_t m = 0, k = 0, n = 0;
@@ -102,7 +98,7 @@ public:
         for (size_t e = 0; e < p_.a_offsets.size(); ++e) {
             ConstRowMap am(a + p_.a_offsets[e], p_.m, p_.k);
             ConstRowMap bm(b + p_.b_offsets[e], p_.k, p_.n);
-            Eigen::Map<RowMatrix> ym(y + static_cast<int64_t>(e) * p_.m * p_.n, p_.m, p_.n);
+            RowMap ym(y + static_cast<int64_t>(e) * p_.m * p_.n, p_.m, p_.n);
             ym.noalias() = am * bm;
         }
     }
