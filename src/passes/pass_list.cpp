@@ -16,6 +16,7 @@ const Entry kPasses[] = {
     {passes::make_fold_batchnorm, false},   //
     {passes::make_matmul_to_gemm, false},   //
     {passes::make_fuse_bias_add, false},    //
+    {passes::make_normalize_gemm, false},   //
     {passes::make_relu6_to_relu, true},     // opt-in: changes the function
     {passes::make_fuse_swish, false},       //
     {passes::make_fuse_hardswish, false},   //

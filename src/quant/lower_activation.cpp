@@ -1,0 +1,145 @@
+// Single-input activations (int8: 256-entry lookup tables computed in double precision; int16: the chip
+// computes them in float from the exponents) and Softmax / LogSoftmax (float output).
+#include <cmath>
+#include <functional>
+
+#include "quant/lower_context.hpp"
+
+namespace espq::quant {
+
+namespace {
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Float function of an activation node (ONNX semantics and defaults), for table generation.
+std::function<double(double)> activation_function(const LowerContext& ctx, const Node& n) {
+    const std::string& op = n.op_type;
+    if (op == "Sigmoid") return sigmoid;
+    if (op == "Tanh") return [](double x) { return std::tanh(x); };
+    if (op == "Relu") return [](double x) { return x > 0 ? x : 0.0; };
+    if (op == "Swish") return [](double x) { return x * sigmoid(x); };
+    if (op == "HardSwish") return [](double x) { return x * std::min(1.0, std::max(0.0, x / 6.0 + 0.5)); };
+    if (op == "HardSigmoid") {
+        const double a = n.attr_float("alpha", 0.2f), b = n.attr_float("beta", 0.5f);
+        return [a, b](double x) { return std::min(1.0, std::max(0.0, a * x + b)); };
+    }
+    if (op == "LeakyRelu") {
+        const double a = n.attr_float("alpha", 0.01f);
+        return [a](double x) { return x >= 0 ? x : a * x; };
+    }
+    if (op == "Elu") {
+        const double a = n.attr_float("alpha", 1.0f);
+        return [a](double x) { return x >= 0 ? x : a * (std::exp(x) - 1.0); };
+    }
+    if (op == "Exp") return [](double x) { return std::exp(x); };
+    if (op == "Log") return [](double x) { return std::log(x); };
+    if (op == "Sqrt") return [](double x) { return std::sqrt(x); };
+    if (op == "Gelu") {
+        if (n.attr_string("approximate", "none") == "tanh")
+            return [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); };
+        return [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); };
+    }
+    if (op == "Clip") {
+        double lo = -INFINITY, hi = INFINITY;
+        if (n.has_attr("min")) lo = n.attr_float("min", 0);
+        if (n.has_attr("max")) hi = n.attr_float("max", 0);
+        for (int k = 1; k <= 2; ++k) {
+            if (n.input(k) < 0) continue;
+            const Value& b = ctx.src.value(n.input(k));
+            if (!b.constant) throw UnsupportedError("node '" + n.name + "' (Clip): bounds must be constants");
+            (k == 1 ? lo : hi) = b.constant->as_doubles().at(0);
+        }
+        return [lo, hi](double x) { return std::min(hi, std::max(lo, x)); };
+    }
+    if (op == "PRelu") {
+        const Value& s = ctx.src.value(n.inputs.at(1));
+        if (!s.constant || s.constant->numel() != 1)
+            throw UnsupportedError("node '" + n.name + "' (PRelu): only a single constant slope is supported");
+        const double a = s.constant->as_doubles()[0];
+        return [a](double x) { return x >= 0 ? x : a * x; };
+    }
+    throw InternalError("no table function for " + op);
+}
+
+void lower_activation(LowerContext& ctx, const Node& n) {
+    const int x = n.inputs.at(0), out = n.outputs.at(0);
+    const int bits = ctx.node_bits(n);
+    const Perm layout = ctx.perm[x];
+    const int xin = ctx.activation_at_bits(x, bits, layout, n.name);
+    const int e_in = ctx.exponent_at_bits(x, bits);
+    const TensorQuant& qo = ctx.q(out);
+    std::vector<int> inputs = {xin};
+    if (n.op_type == "Clip" && bits == 16) {
+        // Without a table the chip clamps raw integers with min/max given in the input's dtype (element 0).
+        for (int k = 1; k <= 2; ++k) {
+            if (n.input(k) < 0) continue;
+            const Value& b = ctx.src.value(n.inputs[k]);
+            Tensor q = quantize_tensor(b.constant->cast(DType::Float32), e_in, bits, ctx.policy.rounding, DType::Int16);
+            inputs.push_back(ctx.add_constant(b.name, std::move(q), {e_in}, "layout ==> UNK"));
+        }
+    }
+    const int y = ctx.define_output(out, layout);
+    Node& node = ctx.add_node(n.name, n.op_type, inputs, {y}, bits);
+    for (const auto& [k, v] : n.attrs)
+        if (k == "alpha" || k == "beta" || k == "approximate") node.attrs[k] = v;
+    if (bits != 8) return;
+    if (n.op_type == "Relu" && e_in == qo.exponent) return;  // integer max(x, 0): no table needed
+    const auto f = activation_function(ctx, n);
+    Tensor table(DType::Int8, {256});
+    for (int i = 0; i < 256; ++i) {
+        const double xr = std::ldexp(static_cast<double>(i - 128), e_in);
+        double yv = std::ldexp(f(xr), -qo.exponent);
+        if (std::isnan(yv)) yv = 0;
+        yv = std::min(127.0, std::max(-128.0, round_ties(yv, ctx.policy.rounding)));
+        table.data<int8_t>()[i] = static_cast<int8_t>(yv);
+    }
+    const std::string lut_name = n.op_type + "_lut_" + std::to_string(ctx.lut_counter++);
+    Value lv;
+    lv.name = ctx.fresh_name(lut_name);
+    lv.dtype = DType::Int8;
+    lv.shape = {256};
+    lv.shape_known = true;
+    lv.constant = std::move(table);
+    lv.exponents = {qo.exponent};
+    const int lut = ctx.dst.add_value(std::move(lv));
+    ctx.lut_values.push_back(lut);
+    // The LUT module reads the table from the `lut` attribute, not from an input.
+    ctx.dst.nodes.back().attrs["lut"] = ctx.dst.value(lut).name;
+}
+
+void lower_softmax(LowerContext& ctx, const Node& n) {
+    const int x = n.inputs.at(0), out = n.outputs.at(0);
+    const int bits = ctx.node_bits(n);
+    const Perm layout = ctx.perm[x];
+    const int xin = ctx.activation_at_bits(x, bits, layout, n.name);
+    const size_t rank = ctx.src.value(x).shape.size();
+    int64_t axis = n.attr_int("axis", ctx.src.opset() >= 13 ? -1 : 1);
+    if (axis < 0) axis += static_cast<int64_t>(rank);
+    if (ctx.src.opset() < 13 && axis != static_cast<int64_t>(rank) - 1)
+        throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): opset<13 softmax over several axes is not "
+                               "supported by ESP-DL; export with opset 13 or softmax over the last axis");
+    const int y = ctx.define_output(out, layout);
+    Node& s = ctx.add_node(n.name, n.op_type, {xin}, {y}, bits);
+    s.attrs["axis"] = static_cast<int64_t>(inverse_perm(layout)[axis]);
+}
+
+}  // namespace
+
+ESPQ_REGISTER_LOWERING("Sigmoid", lower_activation);
+ESPQ_REGISTER_LOWERING("Tanh", lower_activation);
+ESPQ_REGISTER_LOWERING("Relu", lower_activation);
+ESPQ_REGISTER_LOWERING("Swish", lower_activation);
+ESPQ_REGISTER_LOWERING("HardSwish", lower_activation);
+ESPQ_REGISTER_LOWERING("HardSigmoid", lower_activation);
+ESPQ_REGISTER_LOWERING("LeakyRelu", lower_activation);
+ESPQ_REGISTER_LOWERING("Elu", lower_activation);
+ESPQ_REGISTER_LOWERING("Exp", lower_activation);
+ESPQ_REGISTER_LOWERING("Log", lower_activation);
+ESPQ_REGISTER_LOWERING("Sqrt", lower_activation);
+ESPQ_REGISTER_LOWERING("Gelu", lower_activation);
+ESPQ_REGISTER_LOWERING("Clip", lower_activation);
+ESPQ_REGISTER_LOWERING("PRelu", lower_activation);
+ESPQ_REGISTER_LOWERING("Softmax", lower_softmax);
+ESPQ_REGISTER_LOWERING("LogSoftmax", lower_softmax);
+
+}  // namespace espq::quant

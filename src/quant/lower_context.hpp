@@ -1,0 +1,81 @@
+// Shared state and helpers for lowering a float graph to an ESP-DL graph. Each operator family has its own
+// lower_<family>.cpp that registers LowerFn entries; lower.cpp drives them in topological order.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "espq/quantize.hpp"
+
+namespace espq::quant {
+
+using Perm = std::vector<int>;
+Perm identity_perm(size_t rank);
+Perm channels_last_perm(size_t rank);  // NCHW -> NHWC (rank 4), NCW -> NWC (rank 3); identity otherwise
+Perm inverse_perm(const Perm& p);
+Shape permute_shape(const Shape& s, const Perm& p);
+
+// Rounds to the nearest integer with the target's tie rule (S3/C: half up, toward +inf; P4: half even).
+double round_ties(double x, Rounding r);
+// Quantizes float data to int with exponent e and `bits`, saturating; result dtype INT8/INT16/INT32/INT64.
+Tensor quantize_tensor(const Tensor& real, int exponent, int bits, Rounding r, DType out_dtype, int64_t* clamped = nullptr);
+
+struct LowerContext {
+    const Graph& src;  // float graph
+    const QuantPlan& plan;
+    Graph& dst;        // ESP-DL graph being built
+    const TargetPolicy& policy;
+
+    std::vector<int> lowered;  // float value id -> lowered value id in its native config (-1: not yet)
+    std::vector<Perm> perm;    // float value id -> stored layout permutation
+    std::map<std::tuple<int, int, int, Perm>, int> cache;  // (float value, bits, exponent, perm) -> lowered id
+    int lut_counter = 0;
+    int inserted_counter = 0;
+    std::vector<int> lut_values;  // LUT initializers, exported first like ESP-PPQ
+    std::vector<std::string>* notes = nullptr;
+    void note(const std::string& s) const;
+    // Quantized bias for a weighted node: e_b = e_in + e_w, INT32 for int8 / INT64 for int16, clamped to the
+    // target's bias bits (20 on S3 int8), with a note when values had to be clamped.
+    int bias_constant(const Node& n, const Tensor& real_bias, int e_in, int e_w, int bits);
+
+    // The lowered value of float value `fv` with the given bits/exponent/layout, inserting Transpose and
+    // RequantizeLinear nodes (named after `consumer`) as needed. Constants are not handled here.
+    int activation(int fv, int bits, int exponent, const Perm& layout, const std::string& consumer);
+    // Same, keeping the value's own bits/exponent (layout only).
+    int activation_in_layout(int fv, const Perm& layout, const std::string& consumer);
+    // The exponent `fv` takes when a consumer reads it at `bits`: its own at equal width; int8 -> int16 with
+    // 8 more fraction bits (exact); int16 -> int8 keeping the range.
+    int exponent_at_bits(int fv, int bits) const;
+    // The value at `bits` (exponent_at_bits) in `layout`.
+    int activation_at_bits(int fv, int bits, const Perm& layout, const std::string& consumer) {
+        return activation(fv, bits, exponent_at_bits(fv, bits), layout, consumer);
+    }
+
+    // Creates the lowered output value for float value `fv` (name kept) with the plan's config and `layout`.
+    int define_output(int fv, const Perm& layout);
+    // Adds a constant (initializer) to the lowered graph; name made unique; `doc` e.g. "layout ==> UNK".
+    int add_constant(const std::string& name, Tensor t, std::vector<int64_t> exponents, const std::string& doc);
+    // Adds a node with quant_type set from `bits` (0 -> "F32").
+    Node& add_node(const std::string& name, const std::string& op, std::vector<int> inputs, std::vector<int> outputs,
+                   int bits);
+
+    const TensorQuant& q(int fv) const { return plan.tensors.at(fv); }
+    int node_bits(const Node& n) const;
+    std::string fresh_name(const std::string& base);
+};
+
+using LowerFn = std::function<void(LowerContext&, const Node&)>;
+bool register_lowering(const std::string& op, LowerFn fn);
+const LowerFn* find_lowering(const std::string& op);
+
+#define ESPQ_REGISTER_LOWERING(op, fn) \
+    static const bool ESPQ_CONCAT(espq_lowering_registered_, __LINE__) = ::espq::quant::register_lowering(op, fn)
+#ifndef ESPQ_CONCAT
+#define ESPQ_CONCAT_INNER(a, b) a##b
+#define ESPQ_CONCAT(a, b) ESPQ_CONCAT_INNER(a, b)
+#endif
+
+}  // namespace espq::quant

@@ -1,0 +1,102 @@
+// Conv (2-D, 1-D, depthwise) -> ESP-DL Conv: NHWC activations, blocked int8/int16 filter, int32/int64 bias.
+#include <cmath>
+
+#include "espq/calibration.hpp"
+#include "quant/lower_context.hpp"
+#include "quant/weight_layout.hpp"
+
+namespace espq::quant {
+
+int LowerContext::bias_constant(const Node& n, const Tensor& real_bias, int e_in, int e_w, int bits) {
+    const int bias_bits = bits == 16 ? policy.int16_bias_bits : policy.int8_bias_bits;
+    const DType dt = bits == 16 ? DType::Int64 : DType::Int32;
+    int64_t clamped = 0;
+    Tensor b = quantize_tensor(real_bias.cast(DType::Float32), e_in + e_w, bias_bits, policy.rounding, dt, &clamped);
+    if (clamped)
+        note("node '" + n.name + "': " + std::to_string(clamped) + " bias value(s) clamped to " +
+             std::to_string(bias_bits) + " bits (bias exponent " + std::to_string(e_in + e_w) +
+             "); consider 16-bit for this layer");
+    b.reshape({b.numel()});
+    return add_constant(src.value(n.inputs.at(2)).name, std::move(b), {e_in + e_w}, "layout ==> UNK");
+}
+
+namespace {
+
+// ONNX pads (with auto_pad resolved) in ONNX order [x1_begin, x2_begin, x1_end, x2_end].
+std::vector<int64_t> resolved_pads(const Node& n, const Shape& in, const std::vector<int64_t>& kernel,
+                                   const std::vector<int64_t>& strides, const std::vector<int64_t>& dil) {
+    const size_t sd = kernel.size();
+    const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+    std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * sd, 0));
+    if (auto_pad == "VALID") return std::vector<int64_t>(2 * sd, 0);
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+        for (size_t i = 0; i < sd; ++i) {
+            const int64_t len = in[2 + i], out = (len + strides[i] - 1) / strides[i];
+            const int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1 - len);
+            pads[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            pads[i + sd] = total - pads[i];
+        }
+    }
+    return pads;
+}
+
+void lower_conv(LowerContext& ctx, const Node& n) {
+    const Graph& g = ctx.src;
+    const int x = n.inputs.at(0), out = n.outputs.at(0);
+    const Value& wv = g.value(n.inputs.at(1));
+    if (!wv.constant)
+        throw UnsupportedError("node '" + n.name + "' (Conv): the weight is computed at run time; ESP-DL needs "
+                               "constant weights");
+    const Shape& xs = g.value(x).shape;
+    const size_t rank = xs.size();
+    if (rank != 3 && rank != 4)
+        throw UnsupportedError("node '" + n.name + "' (Conv): only 1-D and 2-D convolutions run on ESP-DL");
+    const int64_t group = n.attr_int("group", 1), cin = xs[1], cout = wv.shape[0];
+    const bool depthwise = group > 1;
+    if (depthwise && !(group == cin && cout == cin))
+        throw UnsupportedError("node '" + n.name + "' (Conv): grouped convolution with group=" + std::to_string(group) +
+                               " (" + std::to_string(cin) + " -> " + std::to_string(cout) +
+                               " channels) is executed as depthwise by ESP-DL and would be wrong; split it into "
+                               "separate convolutions and a Concat");
+    const int bits = ctx.node_bits(n);
+    const TensorQuant& qo = ctx.q(out);
+    const Perm nhwc = channels_last_perm(rank);
+    const int e_in = ctx.exponent_at_bits(x, bits);
+    const int xin_nhwc = ctx.activation(x, bits, e_in, nhwc, n.name);
+
+    const int e_w = weight_exponent(*wv.constant, bits);
+    Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
+                                bits == 16 ? DType::Int16 : DType::Int8);
+    std::string tag;
+    Tensor stored = block_conv_filter(wq, depthwise, ctx.plan.target, bits, tag);
+    const int w = ctx.add_constant(wv.name, std::move(stored), {e_w}, "layout ==> " + tag);
+    std::vector<int> inputs = {xin_nhwc, w};
+    if (n.input(2) >= 0) inputs.push_back(ctx.bias_constant(n, *g.value(n.inputs[2]).constant, e_in, e_w, bits));
+
+    const size_t sd = rank - 2;
+    const auto kernel = n.attr_ints("kernel_shape", [&] {
+        std::vector<int64_t> k;
+        for (size_t i = 2; i < wv.shape.size(); ++i) k.push_back(wv.shape[i]);
+        return k;
+    }());
+    const auto strides = n.attr_ints("strides", std::vector<int64_t>(sd, 1));
+    const auto dil = n.attr_ints("dilations", std::vector<int64_t>(sd, 1));
+    const auto pads = resolved_pads(n, xs, kernel, strides, dil);
+    if (e_in + e_w > qo.exponent)
+        throw InternalError("node '" + n.name + "': negative shift survived planning");
+
+    const int y = ctx.define_output(out, nhwc);
+    Node& c = ctx.add_node(n.name, "Conv", inputs, {y}, bits);
+    c.attrs["activation"] = n.attr_string("activation", "Linear");
+    c.attrs["dilations"] = Attribute::Ints(dil);
+    c.attrs["group"] = group;
+    c.attrs["kernel_shape"] = Attribute::Ints(kernel);
+    c.attrs["pads"] = Attribute::Ints(pads);
+    c.attrs["strides"] = Attribute::Ints(strides);
+}
+
+}  // namespace
+
+ESPQ_REGISTER_LOWERING("Conv", lower_conv);
+
+}  // namespace espq::quant

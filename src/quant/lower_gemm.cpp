@@ -1,0 +1,62 @@
+// Gemm (normalized: transB = 0, alpha = beta = 1) and MatMul with a constant 2-D second input.
+#include "espq/calibration.hpp"
+#include "quant/lower_context.hpp"
+#include "quant/weight_layout.hpp"
+
+namespace espq::quant {
+
+namespace {
+
+void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
+    const Graph& g = ctx.src;
+    const int a = n.inputs.at(0), out = n.outputs.at(0);
+    const Value& wv = g.value(n.inputs.at(1));
+    const std::string op = n.op_type;
+    if (!wv.constant || wv.shape.size() != 2)
+        throw UnsupportedError("node '" + n.name + "' (" + op + "): only a constant 2-D second input is supported "
+                               "(ESP-DL reads it as a blocked filter)");
+    if (is_gemm && (n.attr_int("transA", 0) != 0 || n.attr_int("transB", 0) != 0 || n.attr_float("alpha", 1.f) != 1.f ||
+                    n.attr_float("beta", 1.f) != 1.f))
+        throw InternalError("node '" + n.name + "': Gemm not normalized (normalize_gemm pass disabled?)");
+    const int bits = ctx.node_bits(n);
+    const Shape& as = g.value(a).shape;
+    const int e_in = ctx.exponent_at_bits(a, bits);
+    const int ain = ctx.activation(a, bits, e_in, identity_perm(as.size()), n.name);
+    const int e_w = weight_exponent(*wv.constant, bits);
+    Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
+                                bits == 16 ? DType::Int16 : DType::Int8);
+    std::string tag;
+    Tensor stored = block_gemm_weight(wq, ctx.plan.target, bits, tag);
+    if (!is_gemm) stored.reshape(wv.shape);  // MatMul keeps the ONNX dims [K, N]
+    const int w = ctx.add_constant(wv.name, std::move(stored), {e_w}, "layout ==> " + tag);
+    std::vector<int> inputs = {ain, w};
+    if (is_gemm && n.input(2) >= 0) {
+        const Tensor& c = *g.value(n.inputs[2]).constant;
+        const int64_t nn = wv.shape[1];
+        if (c.numel() != nn && c.numel() != 1)
+            throw UnsupportedError("node '" + n.name + "' (Gemm): bias C of shape " + shape_str(c.shape()) +
+                                   " is not per output column; ESP-DL needs a bias of shape [" + std::to_string(nn) + "]");
+        Tensor cb = c.cast(DType::Float32);
+        if (cb.numel() == 1) {
+            Tensor full(DType::Float32, {nn});
+            for (int64_t j = 0; j < nn; ++j) full.data<float>()[j] = cb.data<float>()[0];
+            cb = std::move(full);
+        }
+        inputs.push_back(ctx.bias_constant(n, cb, e_in, e_w, bits));
+    }
+    const int y = ctx.define_output(out, identity_perm(g.value(out).shape.size()));
+    Node& m = ctx.add_node(n.name, op, inputs, {y}, bits);
+    m.attrs["activation"] = n.attr_string("activation", "Linear");
+    if (is_gemm) {
+        m.attrs["alpha"] = 1.0f;
+        m.attrs["beta"] = 1.0f;
+        m.attrs["transB"] = int64_t{0};
+    }
+}
+
+}  // namespace
+
+ESPQ_REGISTER_LOWERING("Gemm", [](LowerContext& ctx, const Node& n) { lower_weighted_matrix(ctx, n, true); });
+ESPQ_REGISTER_LOWERING("MatMul", [](LowerContext& ctx, const Node& n) { lower_weighted_matrix(ctx, n, false); });
+
+}  // namespace espq::quant
