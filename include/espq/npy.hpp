@@ -17,5 +17,8 @@ void save_npy(const std::string& path, const Tensor& t);  // atomic
 
 // .npz: a zip of .npy members (stored or deflated). Returns (name without ".npy", array) in archive order.
 std::vector<std::pair<std::string, Tensor>> load_npz(const std::string& path);
+// One array of an .npz, by name (with or without ".npy"); an empty name means the first array.
+// Only that member is decompressed.
+Tensor load_npz_array(const std::string& path, const std::string& name = "");
 
 }  // namespace espq
