@@ -1,3 +1,4 @@
+#include "kernels/fused_activation.hpp"
 // Conv (ONNX opsets 11-18): 1-D and 2-D convolution with groups, strides, dilations, pads / auto_pad and an
 // optional bias, NCHW float32.
 //
@@ -12,6 +13,7 @@
 #include <cstring>
 
 #include "kernels/conv_shape.hpp"
+#include "kernels/fused_activation.hpp"
 #include "kernels/eigen_maps.hpp"
 
 namespace espq::kernels {
@@ -176,7 +178,7 @@ private:
 void infer_conv(InferContext& ctx) { infer_conv_like(ctx, ConvKind::Forward); }
 
 std::unique_ptr<FloatKernel> prepare_conv(const Node& node, const Graph& graph) {
-    return std::make_unique<ConvKernel>(prepared_conv_shape(node, graph, ConvKind::Forward));
+    return with_fused_activation(node, std::make_unique<ConvKernel>(prepared_conv_shape(node, graph, ConvKind::Forward)));
 }
 
 }  // namespace

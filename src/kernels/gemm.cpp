@@ -1,5 +1,6 @@
 // Gemm (ONNX opsets 11-18): Y = alpha * A' * B' + beta * C, where A' = transA ? A^T : A (M x K),
 // B' = transB ? B^T : B (K x N) and the optional C broadcasts unidirectionally to (M, N). Float32, Eigen GEMM.
+#include "kernels/fused_activation.hpp"
 #include "kernels/eigen_maps.hpp"
 #include "kernels/window.hpp"
 
@@ -91,8 +92,8 @@ void infer_gemm(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_gemm(const Node& node, const Graph& graph) {
     const Shape* c = node.input(2) >= 0 ? &graph.value(node.input(2)).shape : nullptr;
-    return std::make_unique<GemmKernel>(
-        gemm_shape(node, graph.value(node.input(0)).shape, graph.value(node.input(1)).shape, c));
+    return with_fused_activation(node, std::make_unique<GemmKernel>(gemm_shape(
+                                           node, graph.value(node.input(0)).shape, graph.value(node.input(1)).shape, c)));
 }
 
 }  // namespace

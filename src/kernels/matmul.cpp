@@ -2,6 +2,7 @@
 // result), a 1-D B a column vector (its N axis is dropped), and the leading batch axes broadcast. Float32,
 // one Eigen GEMM per batch entry; when B has no batch axes and A is contiguous, all of A's batch rows form one
 // GEMM.
+#include "kernels/fused_activation.hpp"
 #include "kernels/eigen_maps.hpp"
 #include "kernels/window.hpp"
 
@@ -122,7 +123,8 @@ std::unique_ptr<FloatKernel> prepare_matmul(const Node& node, const Graph& graph
     // infer has set the output shape: its leading axes are the broadcast batch shape.
     const Shape& out = graph.value(node.outputs.at(0)).shape;
     const size_t matrix_axes = (o.a_vector ? 0 : 1) + (o.b_vector ? 0 : 1);
-    return std::make_unique<MatMulKernel>(plan_matmul(o, Shape(out.begin(), out.end() - matrix_axes)));
+    return with_fused_activation(
+        node, std::make_unique<MatMulKernel>(plan_matmul(o, Shape(out.begin(), out.end() - matrix_axes))));
 }
 
 }  // namespace
