@@ -26,6 +26,16 @@ inline NodeSpec node_spec(std::string op, std::vector<NodeInput> inputs, Attribu
     return s;
 }
 
+// infer_node's graph records no opset, which Graph::opset() reads as 13. This re-runs `infer` with default-domain
+// opset `opset` recorded, for ops whose semantics changed across opsets (the node must also infer at 13).
+inline SingleNodeGraph infer_node_at_opset(const NodeSpec& spec, int64_t opset) {
+    SingleNodeGraph s = infer_node(spec);
+    s.graph.opset_imports = {{"", opset}};
+    InferContext ctx{s.graph, s.graph.nodes[0], s.graph};
+    find_float_op(spec.op_type)->infer(ctx);
+    return s;
+}
+
 // Multi-index of flat index `flat` in a C-ordered tensor of `shape`.
 inline std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
     std::vector<int64_t> idx(shape.size());
@@ -86,6 +96,15 @@ inline Tensor random_ints(const Shape& shape, uint32_t seed, int64_t lo = -50, i
     std::uniform_int_distribution<int64_t> dist(lo, hi);
     int64_t* p = t.data<int64_t>();
     for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
+    return t;
+}
+
+// A bool tensor (Tensor::from cannot take std::vector<bool>, which has no data()).
+inline Tensor bool_tensor(const Shape& shape, const std::vector<int>& values) {
+    Tensor t(DType::Bool, shape);
+    EXPECT_EQ(static_cast<int64_t>(values.size()), t.numel());
+    for (int64_t i = 0; i < t.numel() && i < static_cast<int64_t>(values.size()); ++i)
+        t.data<bool>()[i] = values[i] != 0;
     return t;
 }
 
