@@ -8,12 +8,9 @@ void node_fail(const Node& node, const std::string& what) {
     throw UserError("node '" + node.name + "' (" + node.op_type + "): " + what);
 }
 
-const Shape& require_float_input(const InferContext& ctx, int i, const char* what, int min_rank, int max_rank) {
+const Shape& require_input_shape(const InferContext& ctx, int i, const char* what, int min_rank, int max_rank) {
     const Value* v = ctx.in(i);
     if (!v) ctx.error(std::string("input ") + std::to_string(i) + " (" + what + ") is required");
-    if (v->dtype != DType::Float32)
-        ctx.error(std::string("input ") + std::to_string(i) + " (" + what + ", '" + v->name + "') is " +
-                  dtype_name(v->dtype) + "; the float reference kernels compute in FLOAT (float32) only");
     if (!v->shape_known)
         ctx.error(std::string("input ") + what + " '" + v->name +
                   "' has no static shape; run shape inference / fix the input shape first");
@@ -23,6 +20,15 @@ const Shape& require_float_input(const InferContext& ctx, int i, const char* wha
                   shape_str(v->shape) + "); expected rank " + std::to_string(min_rank) +
                   (max_rank != min_rank ? ".." + std::to_string(max_rank) : std::string()));
     return v->shape;
+}
+
+const Shape& require_float_input(const InferContext& ctx, int i, const char* what, int min_rank, int max_rank) {
+    const Shape& shape = require_input_shape(ctx, i, what, min_rank, max_rank);
+    const Value* v = ctx.in(i);
+    if (v->dtype != DType::Float32)
+        ctx.error(std::string("input ") + std::to_string(i) + " (" + what + ", '" + v->name + "') is " +
+                  dtype_name(v->dtype) + "; the float reference kernels compute in FLOAT (float32) only");
+    return shape;
 }
 
 void reject_outputs_from(const InferContext& ctx, int i, const char* why) {

@@ -15,8 +15,10 @@ namespace espq::kernels {
 // (prepare) or that is shared between infer and prepare.
 [[noreturn]] void node_fail(const Node& node, const std::string& what);
 
-// Infer-time checks shared by the float kernels: input `i` is present, float32, with a known shape of
-// `min_rank`..`max_rank` dimensions. Returns its shape.
+// Infer-time checks shared by the float kernels: input `i` is present with a known shape of
+// `min_rank`..`max_rank` dimensions (and, for require_float_input, float32). Returns its shape.
+const Shape& require_input_shape(const InferContext& ctx, int i, const char* what, int min_rank = 0,
+                                 int max_rank = 8);
 const Shape& require_float_input(const InferContext& ctx, int i, const char* what, int min_rank = 0,
                                  int max_rank = 8);
 
