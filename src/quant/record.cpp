@@ -1,0 +1,117 @@
+// The .json quantization record (docs/spec espdl-format §7 layout) of a lowered model.
+#include <cmath>
+#include <map>
+
+#include "espq/pipeline.hpp"
+
+namespace espq {
+
+namespace {
+
+const char* platform_name(Target t, const std::string& quant_type) {
+    const bool s16 = quant_type == "S16", s8 = quant_type == "S8";
+    switch (t) {
+        case Target::ESP32S3: return s8 ? "ESPDL_S3_INT8" : s16 ? "ESPDL_S3_INT16" : "FP32";
+        case Target::ESP32P4: return s8 ? "ESPDL_INT8" : s16 ? "ESPDL_INT16" : "FP32";
+        case Target::C: return s8 ? "ESPDL_C_INT8" : s16 ? "ESPDL_C_INT16" : "FP32";
+    }
+    return "FP32";
+}
+
+nlohmann::json policy(bool quantized) {
+    nlohmann::json p = nlohmann::json::object();
+    p["PER_TENSOR"] = quantized;
+    p["PER_CHANNEL"] = false;
+    p["LINEAR"] = quantized;
+    p["FLOATING"] = !quantized;
+    p["SYMMETRICAL"] = quantized;
+    p["ASYMMETRICAL"] = false;
+    p["POWER_OF_2"] = quantized;
+    p["DYNAMIC"] = false;
+    return p;
+}
+
+}  // namespace
+
+nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan& plan, const QuantizeOptions& options,
+                                   const std::vector<std::string>& notes) {
+    const Graph& g = lowered.model.graph;
+    const TargetPolicy& pol = target_policy(plan.target);
+    nlohmann::json configs = nlohmann::json::object(), dispatch = nlohmann::json::object(),
+                   values = nlohmann::json::object();
+    // Deterministic ids: a config's id is its position in this walk; tensors read by several ops point at
+    // the config of their first appearance (their producer), which is therefore their "dominator".
+    std::map<std::string, int64_t> dominator;
+    int64_t next_id = 1;
+    const auto producers = g.producers();
+    for (const Node& n : g.nodes) {
+        const std::string qt = n.attr_string("quant_type", "F32");
+        dispatch[n.name] = platform_name(plan.target, qt);
+        nlohmann::json op = nlohmann::json::object();
+        auto add = [&](int vid, bool is_output) {
+            if (vid < 0) return;
+            const Value& v = g.value(vid);
+            if (v.is_constant() && v.dtype != DType::Int8 && v.dtype != DType::Int16 && v.dtype != DType::Int32 &&
+                v.dtype != DType::Int64)
+                return;  // float / shape parameters carry no quantization
+            if (v.is_constant() && v.dtype == DType::Int64 && v.exponents == std::vector<int64_t>{0}) return;
+            nlohmann::json c;
+            const bool quantized = v.dtype != DType::Float32;
+            int bits = 0;
+            switch (v.dtype) {
+                case DType::Int8: bits = 8; break;
+                case DType::Int16: bits = 16; break;
+                case DType::Int32: bits = pol.int8_bias_bits; break;
+                case DType::Int64: bits = pol.int16_bias_bits; break;
+                default: bits = 32; break;
+            }
+            c["bit_width"] = bits;
+            c["policy"] = policy(quantized);
+            std::string state = "ACTIVATED";
+            if (!quantized) state = "FP32";
+            else if (v.is_constant() && (v.dtype == DType::Int32 || v.dtype == DType::Int64)) state = "PASSIVE";
+            else if (!v.is_constant() && !is_output && producers[vid] >= 0 &&
+                     g.nodes[producers[vid]].op_type != "RequantizeLinear" && dominator.count(v.name))
+                state = "OVERLAPPED";
+            c["state"] = state;
+            c["quant_min"] = quantized ? -(int64_t{1} << (bits - 1)) : 0;
+            c["quant_max"] = quantized ? (int64_t{1} << (bits - 1)) - 1 : 0;
+            const int64_t id = next_id++;
+            c["hash"] = id;
+            auto it = dominator.find(v.name);
+            const int64_t dom = it == dominator.end() ? id : it->second;
+            if (it == dominator.end()) dominator[v.name] = id;
+            c["dominator"] = dom;
+            if (dom == id && quantized) {
+                const double scale = std::ldexp(1.0, static_cast<int>(v.exponents.empty() ? 0 : v.exponents[0]));
+                values[std::to_string(id)] = {{"scale", scale}, {"zero_point", 0.0}};
+            }
+            op[v.name] = c;
+        };
+        for (int v : n.inputs) add(v, false);
+        for (int v : n.outputs) add(v, true);
+        configs[n.name] = op;
+    }
+    nlohmann::json record;
+    record["configs"] = configs;
+    record["dispatchings"] = dispatch;
+    record["values"] = values;
+    nlohmann::json espq;
+    espq["version"] = ESPQ_VERSION;
+    espq["target"] = target_name(plan.target);
+    espq["bits"] = options.plan.bits;
+    espq["calibration_method"] = calib_method_name(options.plan.method);
+    espq["relu6_to_relu"] = options.passes.relu6_to_relu;
+    nlohmann::json mixed = nlohmann::json::object();
+    for (const auto& [k, v] : options.plan.node_bits) mixed[k] = v;
+    espq["layer_bits"] = mixed;
+    nlohmann::json overrides = nlohmann::json::object();
+    for (const auto& [k, v] : options.plan.exponent_overrides) overrides[k] = v;
+    espq["exponent_overrides"] = overrides;
+    espq["data"] = options.data_description.is_null() ? nlohmann::json::object() : options.data_description;
+    espq["notes"] = notes;
+    record["espq"] = espq;
+    return record;
+}
+
+}  // namespace espq
