@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/element_width.hpp"
+#include "kernels/op_helpers.hpp"
 #include "kernels/window.hpp"
 
 namespace espq::kernels {
@@ -20,17 +21,6 @@ struct PadPlan {
     // Per axis and output index: the input index it reads, or -1 for the constant.
     std::vector<std::vector<int64_t>> source;
 };
-
-std::vector<int64_t> constant_ints(const Node& node, const Graph& graph, int i, const char* what) {
-    const Value& v = graph.value(node.input(i));
-    if (!v.constant)
-        node_fail(node, std::string("input '") + what + "' ('" + v.name +
-                            "') must be a constant (initializer) so that the output shape is static");
-    if (!dtype_is_integer(v.dtype) || v.dtype == DType::Bool)
-        node_fail(node, std::string("input '") + what + "' must be an integer tensor, got " + dtype_name(v.dtype));
-    if (v.shape.size() > 1) node_fail(node, std::string("input '") + what + "' must be 1-D");
-    return v.constant->as_int64s();
-}
 
 int64_t reflect_index(int64_t i, int64_t n) {
     if (n == 1) return 0;
@@ -56,18 +46,11 @@ PadPlan plan_pad(const Node& node, const Graph& graph) {
     if (node.input(1) < 0) node_fail(node, "input 'pads' is required");
     p.in = graph.value(node.input(0)).shape;
     const int64_t rank = static_cast<int64_t>(p.in.size());
-    std::vector<int64_t> axes;
+    std::vector<int> axes;
     if (node.input(3) >= 0) {
-        for (int64_t a : constant_ints(node, graph, 3, "axes")) {
-            if (a < -rank || a >= rank)
-                node_fail(node, "axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
-            a = a < 0 ? a + rank : a;
-            if (std::find(axes.begin(), axes.end(), a) != axes.end())
-                node_fail(node, "axes lists axis " + std::to_string(a) + " twice");
-            axes.push_back(a);
-        }
+        axes = normalize_axes(node, constant_ints(node, graph, 3, "axes"), rank, "axes");
     } else {
-        for (int64_t a = 0; a < rank; ++a) axes.push_back(a);
+        for (int a = 0; a < rank; ++a) axes.push_back(a);
     }
     const std::vector<int64_t> pads = constant_ints(node, graph, 1, "pads");
     const size_t na = axes.size();

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <optional>
 
+#include "kernels/op_helpers.hpp"
 #include "kernels/window.hpp"
 
 namespace espq::kernels {
@@ -94,19 +95,11 @@ ResizeGeometry resize_geometry(const Node& node, const Graph& graph) {
     ResizeGeometry g;
     g.in = graph.value(node.input(0)).shape;
     const int64_t rank = static_cast<int64_t>(g.in.size());
-    std::vector<int64_t> axes;
+    std::vector<int> axes;
     if (node.has_attr("axes")) {
-        for (int64_t a : node.attr_ints("axes")) {
-            if (a < -rank || a >= rank)
-                node_fail(node, "axis " + std::to_string(a) + " in 'axes' is out of range for rank " +
-                                    std::to_string(rank));
-            a = a < 0 ? a + rank : a;
-            if (std::find(axes.begin(), axes.end(), a) != axes.end())
-                node_fail(node, "'axes' lists axis " + std::to_string(a) + " twice");
-            axes.push_back(a);
-        }
+        axes = normalize_axes(node, node.attr_ints("axes"), rank, "axes");
     } else {
-        for (int64_t a = 0; a < rank; ++a) axes.push_back(a);
+        for (int a = 0; a < rank; ++a) axes.push_back(a);
     }
     const auto scales = constant_values(node, graph, 2, "scales");
     const auto sizes = constant_values(node, graph, 3, "sizes");
@@ -146,7 +139,7 @@ ResizeGeometry resize_geometry(const Node& node, const Graph& graph) {
         const float s = static_cast<float>(given[k]) / static_cast<float>(g.in[axes[k]]);
         scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
     }
-    for (int64_t a : axes) {
+    for (int a : axes) {
         g.scales[a] = scale;
         g.out[a] = static_cast<int64_t>(std::nearbyint(scale * static_cast<float>(g.in[a])));
     }
