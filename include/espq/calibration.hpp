@@ -14,8 +14,12 @@
 
 namespace espq {
 
-enum class CalibMethod { MinMax, KL, Percentile, MSE };
-CalibMethod parse_calib_method(const std::string& name);  // "minmax", "kl", "percentile", "mse"; UserError
+// Auto (the default): start from MSE, then for every tensor where minmax would choose a coarser exponent, keep
+// whichever of the two gives the smaller error at the model's outputs, measured by emulating the quantized
+// model on calibration samples (src/quant/refine.cpp). Local error alone is a poor guide: clipping an early
+// tensor costs more downstream than the rounding noise it saves.
+enum class CalibMethod { MinMax, KL, Percentile, MSE, Auto };
+CalibMethod parse_calib_method(const std::string& name);  // "minmax", "kl", "percentile", "mse", "auto"
 const char* calib_method_name(CalibMethod m);
 
 // Statistics of one tensor over the whole calibration set.

@@ -19,6 +19,7 @@ struct QuantizeOptions {
     CalibrationOptions calibration;
     LowerOptions lower;
     bool test_values = true;            // embed a test input/output computed by the emulator
+    size_t refine_samples = 16;         // calibration samples used by CalibMethod::Auto's refinement
     nlohmann::json data_description;    // calibration source and preprocessing, copied into the .json record
 };
 

@@ -31,9 +31,10 @@ struct QuantPlan {
 struct PlanOptions {
     Target target = Target::ESP32S3;
     int bits = 8;
-    CalibMethod method = CalibMethod::MSE;
+    CalibMethod method = CalibMethod::Auto;
     std::map<std::string, int> node_bits;          // node name -> 8/16 (mixed precision)
-    std::map<std::string, int> exponent_overrides; // tensor name -> exponent
+    std::map<std::string, int> exponent_overrides; // tensor name -> exponent (user; noted in the record)
+    std::map<std::string, int> tuned_exponents;    // tensor name -> exponent chosen by refinement (silent)
 };
 
 // Chooses precision per node and exponent per tensor, applying ESP-DL's sharing rules (passive ops keep

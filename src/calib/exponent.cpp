@@ -107,6 +107,7 @@ int choose_exponent(const TensorStats& s, int bits, CalibMethod method) {
         case CalibMethod::MinMax: return minmax_exponent(s.absmax, bits);
         case CalibMethod::KL: return kl_exponent(s, bits);
         case CalibMethod::Percentile: return minmax_exponent(percentile_absmax(s, 0.9999), bits);
+        case CalibMethod::Auto:  // refined later against the emulated outputs; MSE is the starting point
         case CalibMethod::MSE: {
             const int top = minmax_exponent(s.absmax, bits);
             if (s.absmax <= 0 || s.hist.empty()) return top;
@@ -136,7 +137,8 @@ CalibMethod parse_calib_method(const std::string& name) {
     if (name == "kl") return CalibMethod::KL;
     if (name == "percentile") return CalibMethod::Percentile;
     if (name == "mse") return CalibMethod::MSE;
-    throw UserError("unknown calibration method '" + name + "': use minmax, kl, percentile or mse");
+    if (name == "auto") return CalibMethod::Auto;
+    throw UserError("unknown calibration method '" + name + "': use auto, mse, minmax, kl or percentile");
 }
 
 const char* calib_method_name(CalibMethod m) {
@@ -145,6 +147,7 @@ const char* calib_method_name(CalibMethod m) {
         case CalibMethod::KL: return "kl";
         case CalibMethod::Percentile: return "percentile";
         case CalibMethod::MSE: return "mse";
+        case CalibMethod::Auto: return "auto";
     }
     return "?";
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "espq/emulator.hpp"
+#include "quant/refine.hpp"
 
 namespace espq {
 
@@ -27,7 +28,14 @@ QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& cali
     r.stats = collect_statistics(r.optimized, calib, options.calibration);
     r.seconds_calibration = seconds_since(tc);
 
-    r.plan = plan_quantization(r.optimized, r.stats, options.plan);
+    PlanOptions plan_options = options.plan;
+    if (plan_options.method == CalibMethod::Auto) {
+        plan_options.tuned_exponents =
+            refine_exponents(r.optimized, r.stats, options.plan, options.lower, calib, options.refine_samples);
+        plan_options.method = CalibMethod::MSE;
+    }
+    r.plan = plan_quantization(r.optimized, r.stats, plan_options);
+    for (const auto& note : r.plan.notes) spdlog::info("{}", note);
     r.lowered = lower_to_espdl(r.optimized, r.plan, options.lower);
 
     if (options.test_values) {

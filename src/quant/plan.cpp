@@ -108,6 +108,21 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
             plan.tensors[in].reason = "aligned to " + n.op_type + " '" + n.name + "'";
         }
     }
+    // Activation sharing (ESP-PPQ's fusion rule): a computing op whose only consumer is a clipping activation
+    // (Clip, Relu) writes its output directly at the activation's exponent, so the table only clamps and
+    // the op's output is not quantized over a range the activation throws away.
+    for (size_t k = g.nodes.size(); k-- > 0;) {
+        const Node& n = g.nodes[k];
+        if ((n.op_type != "Clip" && n.op_type != "Relu") || n.inputs.empty() || n.inputs[0] < 0) continue;
+        const int in = n.inputs[0], out = n.outputs.at(0);
+        const int p = producers[in];
+        if (p < 0 || consumers[in].size() != 1 || g.is_graph_output(in) || plan.tensors[in].bits != plan.tensors[out].bits)
+            continue;
+        const std::string& pop = g.nodes[p].op_type;
+        if (!quant::is_weighted(pop) && pop != "Add" && pop != "Sub") continue;
+        groups.join_into(out, in);
+        plan.tensors[in].reason = "shares the exponent of " + n.op_type + " '" + n.name + "'";
+    }
     for (const Node& n : g.nodes) {
         if (!quant::is_passive(n.op_type) || n.inputs.empty() || n.inputs[0] < 0) continue;
         for (int o : n.outputs) {
@@ -120,6 +135,12 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
     for (size_t v = 0; v < nv; ++v) group_exp[v] = plan.tensors[v].exponent;
     auto E = [&](int v) -> int& { return group_exp[groups.find(v)]; };
 
+    for (const auto& [name, e] : options.tuned_exponents) {
+        const int v = g.find(name);
+        if (v < 0 || plan.tensors[v].bits == 0) throw UserError("tuned exponent for unknown tensor '" + name + "'");
+        E(v) = e;
+        plan.tensors[v].reason = "minmax, chosen by emulated output error";
+    }
     // User overrides pin a group's exponent.
     for (const auto& [name, e] : options.exponent_overrides) {
         const int v = g.find(name);
@@ -167,7 +188,6 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
     }
     for (size_t v = 0; v < nv; ++v)
         if (plan.tensors[v].bits) plan.tensors[v].exponent = E(static_cast<int>(v));
-    for (const auto& note : plan.notes) spdlog::info("{}", note);
     return plan;
 }
 

@@ -99,7 +99,7 @@ TEST(Exponent, PercentileIgnoresTheTopTenThousandth) {
 }
 
 TEST(Exponent, MethodNamesRoundTrip) {
-    for (auto m : {CalibMethod::MinMax, CalibMethod::KL, CalibMethod::Percentile, CalibMethod::MSE})
+    for (auto m : {CalibMethod::MinMax, CalibMethod::KL, CalibMethod::Percentile, CalibMethod::MSE, CalibMethod::Auto})
         EXPECT_EQ(parse_calib_method(calib_method_name(m)), m);
     EXPECT_THROW(parse_calib_method("entropy"), UserError);
 }
