@@ -104,7 +104,7 @@ TEST(Conv, DepthwiseOptionMatrix) {
     uint32_t seed = 100;
     for (int64_t multiplier : {1, 2})
         for (Dims kernel : {Dims{3, 3}, Dims{5, 5}, Dims{1, 1}, Dims{3, 2}})
-            for (Dims strides : {Dims{1, 1}, Dims{2, 2}, Dims{2, 1}})
+            for (Dims strides : {Dims{1, 1}, Dims{2, 2}, Dims{2, 1}, Dims{1, 3}})
                 for (Dims dil : {Dims{1, 1}, Dims{2, 2}})
                     for (Dims pads : {Dims{0, 0, 0, 0}, Dims{1, 1, 1, 1}, Dims{2, 0, 1, 2}}) {
                         ConvCase c{{1, 6, 11, 12}, 6 * multiplier, kernel, 6, strides, dil, {pads[0], pads[1]},
