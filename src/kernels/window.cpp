@@ -73,6 +73,12 @@ std::string auto_pad_of(const Node& node) {
     return a;
 }
 
+// Explicit non-zero pads contradict auto_pad (SAME_* / VALID compute their own).
+void reject_pads_with_auto_pad(const Node& node, const std::string& auto_pad) {
+    for (int64_t p : node.attr_ints("pads", {}))
+        if (p != 0) node_fail(node, "attribute 'pads' cannot be combined with auto_pad='" + auto_pad + "'");
+}
+
 void read_common(const Node& node, Window& w, const Dims& in, const Dims& kernel, bool has_dilations) {
     const size_t r = in.size();
     w.in = in;
@@ -119,11 +125,7 @@ Window forward_window(const Node& node, const Dims& in, const Dims& kernel, Ceil
         }
         return w;
     }
-    if (node.has_attr("pads")) {
-        Dims pads = node.attr_ints("pads");
-        for (int64_t p : pads)
-            if (p != 0) node_fail(node, "attribute 'pads' cannot be combined with auto_pad='" + auto_pad + "'");
-    }
+    reject_pads_with_auto_pad(node, auto_pad);
     w.pad_begin.assign(r, 0);
     w.pad_end.assign(r, 0);
     for (size_t i = 0; i < r; ++i) {
@@ -164,6 +166,7 @@ Window transposed_window(const Node& node, const Dims& in, const Dims& kernel) {
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     if (auto_pad == "VALID" || (auto_pad == "NOTSET" && output_shape.empty())) {
         if (auto_pad == "VALID") {
+            reject_pads_with_auto_pad(node, auto_pad);
             w.pad_begin.assign(r, 0);
             w.pad_end.assign(r, 0);
         } else {
@@ -182,6 +185,7 @@ Window transposed_window(const Node& node, const Dims& in, const Dims& kernel) {
     }
     // output_shape given (or SAME, where it defaults to in*stride): the pads follow from it. As in the ONNX spec,
     // SAME_UPPER puts the odd padding element at the end, anything else at the beginning.
+    if (same) reject_pads_with_auto_pad(node, auto_pad);
     if (output_shape.empty()) {
         for (size_t i = 0; i < r; ++i) output_shape.push_back(in[i] * w.strides[i]);
     }

@@ -157,6 +157,8 @@ TEST(ConvTranspose, ShapeInferenceAndErrors) {
     EXPECT_TRUE(message_contains(err({{"output_shape", Dims{5}}}, w), "attribute 'output_shape' has 1 values"));
     EXPECT_TRUE(message_contains(err({{"auto_pad", "FULL"}}, w), "auto_pad='FULL' is not one of"));
     EXPECT_TRUE(message_contains(err({{"pads", Dims{8, 8, 8, 8}}}, w), "leave no output"));
+    EXPECT_TRUE(message_contains(err({{"pads", Dims{1, 1, 1, 1}}, {"auto_pad", "SAME_UPPER"}}, w),
+                                 "cannot be combined with auto_pad='SAME_UPPER'"));
 }
 
 }  // namespace
