@@ -17,6 +17,9 @@ public:
 
     const Shape& a_shape() const { return a_; }
     const Shape& b_shape() const { return b_; }
+    // Loop structure (for tests): length of the innermost loop and number of loops around it.
+    int64_t inner_length() const { return inner_; }
+    size_t outer_depth() const { return outer_.size(); }
 
     // out[i] = op(a[ia], b[ib]). `out` may alias `a` when a has the output's shape.
     template <typename TA, typename TB, typename TO, typename Op>

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -91,11 +91,10 @@ inline ::testing::AssertionResult tensors_equal(const Tensor& actual, const Tens
 
 // Random integers in [lo, hi] as int64 (cast to other dtypes with Tensor::cast).
 inline Tensor random_ints(const Shape& shape, uint32_t seed, int64_t lo = -50, int64_t hi = 50) {
+    const Tensor u = random_tensor(shape, seed, static_cast<float>(lo), static_cast<float>(hi + 1));
     Tensor t(DType::Int64, shape);
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int64_t> dist(lo, hi);
-    int64_t* p = t.data<int64_t>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
+    for (int64_t i = 0; i < t.numel(); ++i)
+        t.data<int64_t>()[i] = std::min(hi, static_cast<int64_t>(std::floor(u.data<float>()[i])));
     return t;
 }
 
