@@ -1,0 +1,92 @@
+// The multiply-accumulate engine shared by Conv (regular), Gemm and MatMul: a prepared filter plus the
+// requantization of each output channel, following esp32s3-arithmetic §6.1/§6.3 and the target policy.
+//
+// int8 on ESP32-S3: output channels 0..N0-1 (N0 = 16*floor(N/16), or every channel when the op has no ACCX
+// tail) accumulate in 20-bit QACC lanes that saturate after every MAC, in (ky, kx, c) order, starting from the
+// bias' low 20 bits; the tail channels accumulate exactly (40-bit ACCX) from the full bias. Other targets
+// accumulate exactly (C: int32 with wrap-around). Then y = sat(round_shift(acc, s)), then ReLU.
+//
+// Fast path: the product sums are computed with pairwise int16 multiply-adds into int32 (any order is exact
+// while nothing saturates). For saturating lanes the engine proves, block by block of 16 taps, that no prefix
+// of the chip's sequential sum can leave the 20-bit range: before block j it checks
+// |S_j| + 128 * sum_{k in block j} |w_kn| <= 2^19 - 1 (S_j = exact prefix sum so far, bias included). Any
+// (position, channel) tile that cannot be proven safe is recomputed with the sequential saturating loop, so
+// the result is always the chip's.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "espq/target.hpp"
+
+namespace espq::emu {
+
+struct MacRequant {
+    std::vector<int> shift;  // per output channel: s = e_out - e_w[n] - e_in (>= 0)
+    bool relu = false;
+    Rounding rounding = Rounding::HalfUp;
+};
+
+// int8 x int8 engine. Rows of the input matrix are int16 im2col rows of length k_padded() in (ky, kx, c) order,
+// zero padded.
+class MacEngineS8 {
+public:
+    // `w` is the plain filter [N][K] (K in (ky, kx, c) order), `bias` the stored bias values (empty = none).
+    // `lanes` = number of leading channels that use saturating 20-bit lanes (0 when the target has none).
+    MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::vector<int64_t>& bias, int lanes,
+                const TargetPolicy& policy, MacRequant requant);
+
+    int n() const { return n_; }
+    int k() const { return k_; }
+    int k_padded() const { return kp_; }
+    // Rows are processed in groups of 4: the caller's row buffer must hold round_up(rows, 4) rows.
+    static int64_t padded_rows(int64_t rows) { return (rows + 3) / 4 * 4; }
+
+    // x: padded_rows(rows) rows of k_padded() int16 values; y: rows x N int8 outputs with row stride ldy.
+    // `acc` scratch must hold padded_rows(rows) * n_padded() int32.
+    void run(const int16_t* x, int64_t rows, int8_t* y, int64_t ldy, int32_t* acc) const;
+    int n_padded() const { return np_; }
+
+    // The raw accumulators (rows x n_padded(), bias included for lane channels) through the fast path where
+    // it is proven safe, or the sequential saturating loop everywhere when force_slow. Returns the number of
+    // 4x16 tiles that had to be recomputed sequentially (tests use it to see which path ran).
+    int64_t accumulate(const int16_t* x, int64_t rows, int32_t* acc, bool force_slow) const;
+
+private:
+    void fast_tile(const int16_t* x, int32_t* acc, int n0, bool& violated) const;
+    void slow_tile(const int16_t* x, int rows, int32_t* acc, int n0) const;
+    int8_t finish(int32_t acc, int n) const;
+
+    int n_, k_, kp_, np_, nb_;
+    std::vector<int16_t> wpair_;    // [kp/2][np][2]
+    std::vector<int32_t> init_;     // [np] accumulator start (20-bit bias for lanes, 0 otherwise)
+    std::vector<int64_t> post_;     // [np] bias added after accumulation (exact channels)
+    std::vector<int32_t> hi_, lo_;  // [np] lane limits (wide for exact channels)
+    std::vector<int32_t> dmax_;     // [nb][np] 128 * sum |w| over each 16-tap block (0 for exact channels)
+    std::vector<uint8_t> lane_;     // [np] 1 = saturating 20-bit lane
+    bool need_checks_ = false;      // some lane channel can saturate in the worst case
+    bool wrap32_ = false;           // C target: int32 accumulator wraps
+    MacRequant rq_;
+};
+
+// int16 x int16 engine: exact 64-bit accumulation (S3/P4 40-bit lanes saturate at +-2^39, modelled by a
+// sequential fallback for channels whose worst case reaches it). x rows are int16 of length k.
+class MacEngineS16 {
+public:
+    MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias,
+                 const TargetPolicy& policy, MacRequant requant);
+    int n() const { return n_; }
+    int k() const { return k_; }
+    // acc scratch: n int64.
+    void run(const int16_t* x, int64_t rows, int16_t* y, int64_t ldy, int64_t* acc) const;
+
+private:
+    int n_, k_;
+    std::vector<int16_t> wt_;     // [k][n]
+    std::vector<int64_t> bias_;   // [n] as loaded (40-bit wrapped on S3/P4)
+    std::vector<uint8_t> seq_;    // [n] 1 = may reach the 40-bit limit: sequential saturating loop
+    int acc_bits_ = 64;
+    MacRequant rq_;
+};
+
+}  // namespace espq::emu

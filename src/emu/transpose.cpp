@@ -1,0 +1,44 @@
+// Transpose: a raw copy with permuted axes; `perm` may hold negative entries (§3.4 of espdl-format).
+#include <numeric>
+
+#include "emu/emu_op.hpp"
+
+namespace espq::emu {
+
+namespace {
+
+std::unique_ptr<EmuKernel> prepare_transpose(PrepareContext& ctx) {
+    const Shape& xs = ctx.in_shape(0);
+    const int rank = static_cast<int>(xs.size());
+    ctx.check(ctx.in_dtype(0) == ctx.out_dtype(0), "Transpose copies raw values: input and output dtypes must match");
+    std::vector<int64_t> perm = ctx.node().attr_ints("perm");
+    if (perm.empty()) {
+        perm.resize(rank);
+        std::iota(perm.rbegin(), perm.rend(), 0);
+    }
+    ctx.check(static_cast<int>(perm.size()) == rank, "perm has " + std::to_string(perm.size()) +
+                                                         " entries for a rank-" + std::to_string(rank) + " input");
+    std::vector<bool> seen(rank, false);
+    Shape ys(rank);
+    for (int d = 0; d < rank; ++d) {
+        perm[d] = normalize_axis(ctx, perm[d], rank, "perm entry");
+        ctx.check(!seen[perm[d]], "perm repeats axis " + std::to_string(perm[d]));
+        seen[perm[d]] = true;
+        ys[d] = xs[perm[d]];
+    }
+    ctx.set_out_shape(0, ys);
+    std::vector<int64_t> in_stride(rank, 1);
+    for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * xs[d + 1];
+    std::vector<int64_t> src_stride(rank);  // input stride of each output dim
+    for (int d = 0; d < rank; ++d) src_stride[d] = in_stride[perm[d]];
+    const size_t es = dtype_size(ctx.out_dtype(0));
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+        strided_copy(in[0]->raw(), out[0]->raw(), es, ys, 0, src_stride);
+    });
+}
+
+}  // namespace
+
+ESPQ_REGISTER_EMU_OP("Transpose", prepare_transpose);
+
+}  // namespace espq::emu
