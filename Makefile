@@ -23,8 +23,15 @@ build-asan: deps
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESPQ_SANITIZE=ON
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 
+# The main job on the example model: a 96x96 grayscale classifier and 64 calibration PNGs (pixels / 255).
 demo: build
+	mkdir -p $(DEMO_OUT)
 	$(ESPQ) inspect models/gesture_mbv2.onnx
+	$(ESPQ) quantize models/gesture_mbv2.onnx --calib models/calib --grayscale --resize 96x96 --scale 1/255 \
+		--target esp32s3 -o $(DEMO_OUT)/
+	$(ESPQ) verify $(DEMO_OUT)/gesture_mbv2.espdl
+	$(ESPQ) eval $(DEMO_OUT)/gesture_mbv2.espdl --data models/calib --grayscale --scale 1/255 \
+		--reference models/gesture_mbv2.onnx
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -37,8 +44,14 @@ test-asan: build-asan
 
 test: test-release test-asan
 
+# Speed figures on the bench models (not tests). Data: tests/data/bench (first 1000 Fashion-MNIST test images).
 bench: build
-	$(ESPQ) bench
+	$(ESPQ) bench models/gesture_mbv2.onnx --calib tests/data/bench/fashion96/calib.npy \
+		--data tests/data/bench/fashion96/eval1000.npy --scale 1/255
+	$(ESPQ) bench tests/data/bench/fmnist_mbv3.onnx --calib tests/data/bench/fashion64/calib.npy \
+		--data tests/data/bench/fashion64/eval1000.npy --scale 1/255
+	$(ESPQ) bench tests/data/bench/fmnist_cnn.onnx --calib tests/data/bench/fashion28/calib.npy \
+		--data tests/data/bench/fashion28/eval1000.npy --scale 1/255
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) out

@@ -1,0 +1,118 @@
+// `espq bench MODEL --calib DATA --data EVAL`: speed figures of the three engines on a model (float reference
+// throughput, quantization time, emulator throughput), printed; never used as a test.
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/data_options.hpp"
+#include "cli/model_file.hpp"
+#include "espq/emulator.hpp"
+#include "espq/float_executor.hpp"
+#include "espq/onnx_import.hpp"
+#include "espq/pipeline.hpp"
+
+namespace espq::cli {
+
+namespace {
+
+struct BenchFlags {
+    std::string model, calib, data, target = "esp32s3";
+    int bits = 8, threads = 0;
+    size_t images = 500;
+    std::vector<std::string> input_shapes;
+    bool json = false;
+    DataFlags flags;
+};
+
+// Images per second of `fn(i)` over `n` inputs on `threads` threads.
+template <typename F>
+double throughput(size_t n, int threads, F fn) {
+    std::atomic<size_t> next{0};
+    const auto t0 = std::chrono::steady_clock::now();
+    auto worker = [&] {
+        for (size_t i; (i = next++) < n;) fn(i);
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+    return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int run_bench(const BenchFlags& f) {
+    const Graph g = load_onnx(f.model, parse_input_shapes(f.input_shapes));
+    const Value& in = g.value(g.inputs[0]);
+    const auto calib = std::make_shared<Dataset>(
+        Dataset::open(f.calib, ModelInput{in.name, in.shape}, f.flags.options("calibration")));
+    DatasetOptions eo = f.flags.options("evaluation");
+    eo.count = f.images;
+    const Dataset eval = Dataset::open(f.data, ModelInput{in.name, in.shape}, eo);
+    std::vector<Tensor> xs;
+    for (size_t i = 0; i < eval.size(); ++i) xs.push_back(eval.sample(i));
+    const int threads = f.threads > 0 ? f.threads : std::max(1u, std::thread::hardware_concurrency());
+
+    nlohmann::json j;
+    j["model"] = f.model;
+    j["threads"] = threads;
+    j["images"] = xs.size();
+    Graph opt = g;
+    run_passes(opt, PassOptions{});
+    const FloatExecutor fe(opt);
+    fe.run({xs[0]});  // warm-up: allocates the workspaces
+    j["float_images_per_second_1_thread"] = throughput(xs.size(), 1, [&](size_t i) { fe.run({xs[i]}); });
+    j["float_images_per_second"] = throughput(xs.size(), threads, [&](size_t i) { fe.run({xs[i]}); });
+
+    QuantizeOptions o;
+    o.plan.target = parse_target(f.target);
+    o.plan.bits = f.bits;
+    o.calibration.threads = threads;
+    const SampleSource src{calib->size(), [calib](size_t i) { return std::vector<Tensor>{calib->sample(i)}; }};
+    const auto tq = std::chrono::steady_clock::now();
+    const QuantizeResult r = quantize_model(g, src, o);
+    j["quantize_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - tq).count();
+    j["calibration_seconds"] = r.seconds_calibration;
+    j["calibration_samples"] = src.count;
+
+    const Emulator emu(r.lowered.model.graph, o.plan.target);
+    std::vector<Tensor> qs;
+    for (const auto& x : xs) qs.push_back(quantize_input(r.lowered, 0, x));
+    j["emulator_images_per_second_1_thread"] = throughput(qs.size(), 1, [&](size_t i) { emu.run({qs[i]}); });
+    j["emulator_images_per_second"] = throughput(qs.size(), threads, [&](size_t i) { emu.run({qs[i]}); });
+    if (f.json) {
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%s (%zu images, %d threads)\n", f.model.c_str(), xs.size(), threads);
+    std::printf("  float reference : %8.1f images/s (%8.1f on 1 thread)\n", j["float_images_per_second"].get<double>(),
+                j["float_images_per_second_1_thread"].get<double>());
+    std::printf("  quantize        : %8.2f s (calibration %.2f s on %zu samples, int%d, %s)\n",
+                j["quantize_seconds"].get<double>(), r.seconds_calibration, src.count, f.bits, f.target.c_str());
+    std::printf("  emulator        : %8.1f images/s (%8.1f on 1 thread)\n", j["emulator_images_per_second"].get<double>(),
+                j["emulator_images_per_second_1_thread"].get<double>());
+    return 0;
+}
+
+}  // namespace
+
+Command make_bench_command(CLI::App& app, const GlobalOptions& /*global*/) {
+    auto f = std::make_shared<BenchFlags>();
+    CLI::App* sub = app.add_subcommand("bench", "Print speed figures: float executor, quantization, emulator");
+    sub->add_option("model", f->model, "Float ONNX model")->required();
+    sub->add_option("--calib", f->calib, "Calibration data (as for quantize)")->required();
+    sub->add_option("--data", f->data, "Evaluation samples to time the executors on")->required();
+    sub->add_option("--images", f->images, "Evaluation samples to use (default 500)");
+    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4 or c");
+    sub->add_option("--bits", f->bits, "8 or 16")->check(CLI::IsMember({8, 16}));
+    sub->add_option("--threads", f->threads, "Threads (default: all cores)");
+    sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic input shape, NAME=1,C,H,W");
+    sub->add_flag("--json", f->json, "Print one JSON object on stdout");
+    f->flags.add_to(sub, "calib-count");
+    sub->footer("Example:\n  espq bench models/gesture_mbv2.onnx --calib models/calib --data eval.npy --scale 1/255");
+    return {sub, [f]() { return run_bench(*f); }};
+}
+
+}  // namespace espq::cli
