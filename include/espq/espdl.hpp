@@ -51,9 +51,15 @@ EspdlModel read_espdl_bytes(const std::vector<uint8_t>& bytes, const std::string
                             const EspdlReadOptions& options = {});
 
 // Serialises to an EDL2 file image (16-byte header + FlatBuffer, 16-byte aligned raw data). Deterministic.
+// Initializers are written in graph.values order of the constants, value_info in the order of the other values
+// (details in src/espdl/writer.cpp); graph.opset_imports is not written (ESP-PPQ writes an empty opset_import).
 std::vector<uint8_t> write_espdl_bytes(const EspdlModel& model);
 
-// Human-readable dump in ESP-PPQ's .info layout (see docs/formats.md).
+// Turns a plain EDL2 image into an encrypted one (mode 1, AES-128-CTR with ESP-DL's counter block) with a
+// 16-byte key; read it back with EspdlReadOptions::key.
+std::vector<uint8_t> encrypt_espdl_bytes(const std::vector<uint8_t>& edl2, const std::vector<uint8_t>& key);
+
+// Human-readable dump in ESP-PPQ's .info layout (espdl-format §6; no trailing newline).
 std::string format_espdl_info(const EspdlModel& model);
 
 // Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename. On failure no
