@@ -152,29 +152,58 @@ private:
     MacEngineS16 engine_;
 };
 
+// Per-tap channel loops of the depthwise kernel, compiled for AVX2 as well where the compiler can dispatch.
+template <typename T, typename Acc>
+ESPQ_EMU_VECTOR_CLONES void dw_mac_saturating(Acc* acc, const T* x, const int32_t* w, int64_t c, Acc lo, Acc hi) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+        const Acc a = acc[ch] + static_cast<Acc>(x[ch]) * static_cast<Acc>(w[ch]);
+        acc[ch] = a < lo ? lo : (a > hi ? hi : a);
+    }
+}
+template <typename T, typename Acc>
+ESPQ_EMU_VECTOR_CLONES void dw_mac_exact(Acc* acc, const T* x, const int32_t* w, int64_t c) {
+    for (int64_t ch = 0; ch < c; ++ch) acc[ch] += static_cast<Acc>(x[ch]) * static_cast<Acc>(w[ch]);
+}
+
 // Depthwise: per channel, taps in (ky, kx) order. `lane_bits` = 20 (S3 int8 QACC) / 40 (int16 lanes) saturate
-// after every MAC; 0 = exact (the sum joins the bias at the end, wrapped to int32 on C targets).
+// after every MAC, starting from the bias as loaded into the lane; 0 = exact (the tap sum joins the bias at the
+// end, wrapped to int32 on C targets). int8 accumulates in int32 (20-bit lanes, or at most taps * 2^14 without
+// the bias), int16 in int64.
 template <typename T>
 class DepthwiseConv : public EmuKernel {
+    using Acc = std::conditional_t<std::is_same_v<T, int8_t>, int32_t, int64_t>;
+
 public:
     DepthwiseConv(ConvGeometry g, std::vector<int32_t> w, std::vector<int64_t> bias, int lane_bits, bool wrap32,
                   MacRequant rq)
-        : g_(g), w_(std::move(w)), bias_(std::move(bias)), lane_bits_(lane_bits), wrap32_(wrap32),
-          rq_(std::move(rq)) {}
+        : g_(g), w_(std::move(w)), bias_(std::move(bias)), lane_bits_(lane_bits), wrap32_(wrap32), rq_(std::move(rq)) {
+        lane_init_.assign(bias_.begin(), bias_.end());
+        // int8: requantize in int32 when no sum can leave it (see MacEngineS8).
+        fits32_ = std::is_same_v<T, int8_t>;
+        post32_.assign(bias_.size(), 0);
+        for (size_t c = 0; c < bias_.size(); ++c) {
+            if (!lane_bits_) post32_[c] = static_cast<int32_t>(bias_[c]);
+            const int s = rq_.shift[c];
+            const int64_t bound = std::abs(bias_[c]) + (int64_t(1) << 20) + int64_t(16384) * g_.kh * g_.kw +
+                                  (s > 0 ? int64_t(1) << (s - 1) : 0);
+            if (bound >= (int64_t(1) << 31) || s > 30) fits32_ = false;
+        }
+    }
 
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         const int64_t c = g_.c;
-        int64_t* acc = s.get<int64_t>(0, c);
-        const int64_t lo = lane_bits_ ? -(int64_t(1) << (lane_bits_ - 1)) : 0;
-        const int64_t hi = lane_bits_ ? (int64_t(1) << (lane_bits_ - 1)) - 1 : 0;
+        Acc* acc = s.get<Acc>(0, c);
+        int64_t* total = s.get<int64_t>(1, c);
+        const Acc lo = lane_bits_ ? static_cast<Acc>(-(int64_t(1) << (lane_bits_ - 1))) : 0;
+        const Acc hi = lane_bits_ ? static_cast<Acc>((int64_t(1) << (lane_bits_ - 1)) - 1) : 0;
         for (int64_t b = 0; b < g_.batch; ++b) {
             const T* xb = x + b * g_.ih * g_.iw * c;
             for (int64_t oy = 0; oy < g_.oh; ++oy)
                 for (int64_t ox = 0; ox < g_.ow; ++ox) {
-                    if (lane_bits_) std::copy(bias_.begin(), bias_.end(), acc);
-                    else std::fill(acc, acc + c, int64_t(0));
+                    if (lane_bits_) std::copy(lane_init_.begin(), lane_init_.end(), acc);
+                    else std::fill(acc, acc + c, Acc(0));
                     for (int ky = 0; ky < g_.kh; ++ky) {
                         const int64_t iy = oy * g_.sh - g_.pt + static_cast<int64_t>(ky) * g_.dh;
                         if (iy < 0 || iy >= g_.ih) continue;
@@ -183,35 +212,34 @@ public:
                             if (ix < 0 || ix >= g_.iw) continue;
                             const T* xs = xb + (iy * g_.iw + ix) * c;
                             const int32_t* ws = w_.data() + (static_cast<int64_t>(ky) * g_.kw + kx) * c;
-                            if (lane_bits_) mac_saturating(acc, xs, ws, c, lo, hi);
-                            else mac_exact(acc, xs, ws, c);
+                            if (lane_bits_) dw_mac_saturating<T, Acc>(acc, xs, ws, c, lo, hi);
+                            else dw_mac_exact<T, Acc>(acc, xs, ws, c);
                         }
                     }
                     T* yo = y + ((b * g_.oh + oy) * g_.ow + ox) * c;
-                    for (int64_t ch = 0; ch < c; ++ch) {
-                        int64_t total = lane_bits_ ? acc[ch] : acc[ch] + bias_[ch];
-                        if (wrap32_) total = static_cast<int32_t>(static_cast<uint32_t>(total));
-                        T q = saturate<T>(round_shift(total, rq_.shift[ch], rq_.rounding));
-                        yo[ch] = (rq_.relu && q < 0) ? T(0) : q;
+                    if constexpr (std::is_same_v<T, int8_t>) {
+                        if (fits32_) {
+                            requantize_row32(rq_, acc, post32_.data(), yo, c);
+                            continue;
+                        }
                     }
+                    for (int64_t ch = 0; ch < c; ++ch) {
+                        int64_t t = lane_bits_ ? acc[ch] : acc[ch] + bias_[ch];
+                        if (wrap32_) t = static_cast<int32_t>(static_cast<uint32_t>(t));
+                        total[ch] = t;
+                    }
+                    requantize_row(rq_, total, yo, c);
                 }
         }
     }
 
 private:
-    static void mac_saturating(int64_t* acc, const T* x, const int32_t* w, int64_t c, int64_t lo, int64_t hi) {
-        for (int64_t ch = 0; ch < c; ++ch) {
-            int64_t a = acc[ch] + static_cast<int64_t>(x[ch]) * w[ch];
-            acc[ch] = a < lo ? lo : (a > hi ? hi : a);
-        }
-    }
-    static void mac_exact(int64_t* acc, const T* x, const int32_t* w, int64_t c) {
-        for (int64_t ch = 0; ch < c; ++ch) acc[ch] += static_cast<int64_t>(x[ch]) * w[ch];
-    }
-
     ConvGeometry g_;
     std::vector<int32_t> w_;      // [kh][kw][c]
     std::vector<int64_t> bias_;   // [c], already as loaded into the lanes when lane_bits_ != 0
+    std::vector<Acc> lane_init_;  // bias_ in the accumulator type
+    std::vector<int32_t> post32_; // int8: bias added after an exact sum (0 for lanes)
+    bool fits32_ = false;
     int lane_bits_;
     bool wrap32_;
     MacRequant rq_;

@@ -22,6 +22,14 @@
 #include "espq/ir.hpp"
 #include "espq/target.hpp"
 
+// Marks a hot loop function to be compiled twice, for AVX2 and for the baseline, with run-time dispatch
+// (GCC on x86-64 with ifunc support); elsewhere a no-op.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define ESPQ_EMU_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ESPQ_EMU_VECTOR_CLONES
+#endif
+
 namespace espq::emu {
 
 // ---------------------------------------------------------------------------------------------------------

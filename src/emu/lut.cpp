@@ -16,12 +16,17 @@ namespace {
 
 class LutS8 : public EmuKernel {
 public:
-    explicit LutS8(const Tensor& table) : table_(table.to_vector<int8_t>()) {}
+    // Stored rotated by 128 so that the raw byte of x indexes it: table_[uint8(x)] = table[x + 128].
+    explicit LutS8(const Tensor& table) : table_(256) {
+        const int8_t* t = table.data<int8_t>();
+        for (int i = 0; i < 256; ++i) table_[i] = t[i ^ 0x80];
+    }
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
         const int8_t* x = in[0]->data<int8_t>();
         int8_t* y = out[0]->data<int8_t>();
         const int64_t n = in[0]->numel();
-        for (int64_t i = 0; i < n; ++i) y[i] = table_[static_cast<uint8_t>(x[i]) ^ 0x80u];
+        const int8_t* t = table_.data();
+        for (int64_t i = 0; i < n; ++i) y[i] = t[static_cast<uint8_t>(x[i])];
     }
 
 private:

@@ -121,6 +121,11 @@ bool cpu_has_avx2() {
 }
 #endif
 
+// acc[c] += x * w[c] with exact int32 products (|x * w| <= 2^30) widened to int64.
+ESPQ_EMU_VECTOR_CLONES void axpy_s16(int64_t* acc, int32_t x, const int16_t* w, int n) {
+    for (int c = 0; c < n; ++c) acc[c] += static_cast<int64_t>(x * static_cast<int32_t>(w[c]));
+}
+
 bool run_tile(const TileArgs& a) {
 #ifdef ESPQ_EMU_X86
     if (cpu_has_avx2()) return tile_avx2(a);
@@ -129,6 +134,60 @@ bool run_tile(const TileArgs& a) {
 }
 
 }  // namespace
+
+template <typename T>
+void requantize_row(const MacRequant& rq, const int64_t* acc, T* y, int64_t n, int64_t c0) {
+    constexpr int64_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+    const int64_t floor_value = rq.relu ? 0 : lo;
+    const int* shift = rq.shift.data() + c0;
+    if (rq.rounding == Rounding::HalfUp) {
+        for (int64_t c = 0; c < n; ++c) {
+            const int s = shift[c];
+            int64_t v = s > 0 ? (acc[c] + (int64_t(1) << (s - 1))) >> s : acc[c];
+            v = v < floor_value ? floor_value : (v > hi ? hi : v);
+            y[c] = static_cast<T>(v);
+        }
+    } else {
+        for (int64_t c = 0; c < n; ++c) {
+            int64_t v = rhe_shift(acc[c], shift[c]);
+            v = v < floor_value ? floor_value : (v > hi ? hi : v);
+            y[c] = static_cast<T>(v);
+        }
+    }
+}
+template void requantize_row<int8_t>(const MacRequant&, const int64_t*, int8_t*, int64_t, int64_t);
+template void requantize_row<int16_t>(const MacRequant&, const int64_t*, int16_t*, int64_t, int64_t);
+
+namespace {
+ESPQ_EMU_VECTOR_CLONES void requant32_half_up(const int32_t* acc, const int32_t* post, const int* shift, int32_t lo,
+                                             int8_t* y, int64_t n) {
+    for (int64_t c = 0; c < n; ++c) {
+        const int32_t s = shift[c];
+        int32_t v = static_cast<int32_t>(static_cast<uint32_t>(acc[c]) + static_cast<uint32_t>(post[c]));
+        v = (v + ((1 << s) >> 1)) >> s;
+        v = v < lo ? lo : (v > 127 ? 127 : v);
+        y[c] = static_cast<int8_t>(v);
+    }
+}
+ESPQ_EMU_VECTOR_CLONES void requant32_half_even(const int32_t* acc, const int32_t* post, const int* shift, int32_t lo,
+                                               int8_t* y, int64_t n) {
+    for (int64_t c = 0; c < n; ++c) {
+        const int32_t s = shift[c];
+        const int32_t v = static_cast<int32_t>(static_cast<uint32_t>(acc[c]) + static_cast<uint32_t>(post[c]));
+        int32_t q = v >> s;
+        const int32_t rem = v - static_cast<int32_t>(static_cast<uint32_t>(q) << s), half = (1 << s) >> 1;
+        q += (s > 0) & ((rem > half) | ((rem == half) & q));
+        q = q < lo ? lo : (q > 127 ? 127 : q);
+        y[c] = static_cast<int8_t>(q);
+    }
+}
+}  // namespace
+
+void requantize_row32(const MacRequant& rq, const int32_t* acc, const int32_t* post, int8_t* y, int64_t n, int64_t c0) {
+    const int32_t lo = rq.relu ? 0 : -128;
+    if (rq.rounding == Rounding::HalfUp) requant32_half_up(acc, post, rq.shift.data() + c0, lo, y, n);
+    else requant32_half_even(acc, post, rq.shift.data() + c0, lo, y, n);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -174,6 +233,17 @@ MacEngineS8::MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::
             post_[c] = wrap_bits(b, 32);
         }
     }
+    // int32 requantization is exact when no sum can leave int32: lanes stay within 20 bits, exact channels within
+    // |bias| + 2^14 * K + 2^(shift-1) (then the wrap of a C target's int32 accumulator never triggers either).
+    fits32_ = true;
+    for (int c = 0; c < n; ++c) {
+        const int64_t bound = std::abs(post_[c]) + (int64_t(1) << 20) + int64_t(16384) * k +
+                              (rq_.shift[c] > 0 ? int64_t(1) << (rq_.shift[c] - 1) : 0);
+        if (bound >= (int64_t(1) << 31)) fits32_ = false;
+        if (rq_.shift[c] > 30) fits32_ = false;
+    }
+    post32_.assign(np_, 0);
+    for (int c = 0; c < n; ++c) post32_[c] = static_cast<int32_t>(post_[c]);
 }
 
 void MacEngineS8::fast_tile(const int16_t* x, int32_t* acc, int n0, bool& violated) const {
@@ -220,20 +290,24 @@ int64_t MacEngineS8::accumulate(const int16_t* x, int64_t rows, int32_t* acc, bo
     return fallbacks;
 }
 
-int8_t MacEngineS8::finish(int32_t acc, int c) const {
-    int64_t total = static_cast<int64_t>(acc) + post_[c];
-    if (wrap32_) total = static_cast<int32_t>(static_cast<uint32_t>(total));
-    int64_t y = round_shift(total, rq_.shift[c], rq_.rounding);
-    int8_t q = saturate<int8_t>(y);
-    return (rq_.relu && q < 0) ? int8_t(0) : q;
-}
-
 void MacEngineS8::run(const int16_t* x, int64_t rows, int8_t* y, int64_t ldy, int32_t* acc) const {
     accumulate(x, rows, acc, false);
+    if (fits32_) {
+        for (int64_t r = 0; r < rows; ++r) requantize_row32(rq_, acc + r * np_, post32_.data(), y + r * ldy, n_);
+        return;
+    }
+    int64_t total[kColTile * 64];
     for (int64_t r = 0; r < rows; ++r) {
         const int32_t* ar = acc + r * np_;
-        int8_t* yr = y + r * ldy;
-        for (int c = 0; c < n_; ++c) yr[c] = finish(ar[c], c);
+        for (int c0 = 0; c0 < n_; c0 += kColTile * 64) {
+            const int cn = std::min(n_ - c0, kColTile * 64);
+            for (int c = 0; c < cn; ++c) {
+                int64_t t = static_cast<int64_t>(ar[c0 + c]) + post_[c0 + c];
+                if (wrap32_) t = static_cast<int32_t>(static_cast<uint32_t>(t));
+                total[c] = t;
+            }
+            requantize_row(rq_, total, y + r * ldy + c0, cn, c0);
+        }
     }
 }
 
@@ -268,8 +342,7 @@ void MacEngineS16::run(const int16_t* x, int64_t rows, int16_t* y, int64_t ldy, 
         for (int t = 0; t < k_; ++t) {
             const int32_t xv = xr[t];
             if (xv == 0) continue;
-            const int16_t* wt = wt_.data() + static_cast<size_t>(t) * n_;
-            for (int c = 0; c < n_; ++c) acc[c] += static_cast<int64_t>(xv * static_cast<int32_t>(wt[c]));
+            axpy_s16(acc, xv, wt_.data() + static_cast<size_t>(t) * n_, n_);
         }
         for (int c = 0; c < n_; ++c) {
             if (seq_[c]) {  // rare: redo this channel with per-MAC saturation of the 40-bit lane
@@ -279,9 +352,8 @@ void MacEngineS16::run(const int16_t* x, int64_t rows, int16_t* y, int64_t ldy, 
                                       acc_bits_);
                 acc[c] = a;
             }
-            int16_t q = saturate<int16_t>(round_shift(acc[c], rq_.shift[c], rq_.rounding));
-            y[r * ldy + c] = (rq_.relu && q < 0) ? int16_t(0) : q;
         }
+        requantize_row(rq_, acc, y + r * ldy, n_);
     }
 }
 

@@ -27,6 +27,15 @@ struct MacRequant {
     Rounding rounding = Rounding::HalfUp;
 };
 
+// y[c] = ReLU?(sat_T(round_shift(acc[c], shift[c0 + c]))) for channels c0 .. c0 + n - 1 of one output pixel.
+template <typename T>
+void requantize_row(const MacRequant& rq, const int64_t* acc, T* y, int64_t n, int64_t c0 = 0);
+
+// The same on int32 sums: v = acc[c] + post[c] (wrapping, as an int32 accumulator does), then rounding,
+// saturation and ReLU. Callers use it when acc + post + 2^(shift-1) provably fits in int32.
+void requantize_row32(const MacRequant& rq, const int32_t* acc, const int32_t* post, int8_t* y, int64_t n,
+                      int64_t c0 = 0);
+
 // int8 x int8 engine. Rows of the input matrix are int16 im2col rows of length k_padded() in (ky, kx, c) order,
 // zero padded.
 class MacEngineS8 {
@@ -55,12 +64,13 @@ public:
 private:
     void fast_tile(const int16_t* x, int32_t* acc, int n0, bool& violated) const;
     void slow_tile(const int16_t* x, int rows, int32_t* acc, int n0) const;
-    int8_t finish(int32_t acc, int n) const;
 
     int n_, k_, kp_, np_, nb_;
     std::vector<int16_t> wpair_;    // [kp/2][np][2]
     std::vector<int32_t> init_;     // [np] accumulator start (20-bit bias for lanes, 0 otherwise)
     std::vector<int64_t> post_;     // [np] bias added after accumulation (exact channels)
+    std::vector<int32_t> post32_;   // post_ as int32 (used when fits32_)
+    bool fits32_ = false;           // every acc + post + rounding half fits in int32 (or wraps on purpose: C)
     std::vector<int32_t> hi_, lo_;  // [np] lane limits (wide for exact channels)
     std::vector<int32_t> dmax_;     // [nb][np] 128 * sum |w| over each 16-tap block (0 for exact channels)
     std::vector<uint8_t> lane_;     // [np] 1 = saturating 20-bit lane

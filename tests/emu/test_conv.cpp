@@ -337,5 +337,30 @@ TEST(EmuConv, FastAndSlowAccumulationAgree) {
     }
 }
 
+// The vectorised int32 requantization equals the int64 one (and the reference rounding) wherever it is used.
+TEST(EmuConv, Int32RequantizationMatchesInt64) {
+    const int n = 203;
+    auto acc = random_values<int32_t>(n, -(1 << 22), 1 << 22, 50);
+    auto post = random_values<int32_t>(n, -(1 << 26), 1 << 26, 51);
+    auto shifts = random_values<int>(n, 0, 20, 52);
+    for (int i = 0; i < 8; ++i) acc[i] = (2 * i + 1) << 4, shifts[i] = 5, post[i] = 0;  // exact ties
+    for (Rounding r : {Rounding::HalfUp, Rounding::HalfEven})
+        for (bool relu : {false, true}) {
+            emu::MacRequant rq{shifts, relu, r};
+            std::vector<int64_t> total(n);
+            for (int c = 0; c < n; ++c) total[c] = int64_t(acc[c]) + post[c];
+            std::vector<int8_t> a(n), b(n);
+            emu::requantize_row32(rq, acc.data(), post.data(), a.data(), n);
+            emu::requantize_row(rq, total.data(), b.data(), n);
+            EXPECT_EQ(a, b);
+            for (int c = 0; c < 8; ++c) {
+                const double v = double(total[c]) / 32;  // x.5
+                int64_t want = r == Rounding::HalfUp ? int64_t(std::floor(v + 0.5)) : int64_t(std::nearbyint(v));
+                if (relu && want < 0) want = 0;
+                EXPECT_EQ(a[c], want) << c;
+            }
+        }
+}
+
 }  // namespace
 }  // namespace espq::test
