@@ -26,5 +26,10 @@ std::vector<Command> register_commands(CLI::App& app, const GlobalOptions& globa
 
 // Declarations of the subcommand factories (one per file).
 Command make_inspect_command(CLI::App& app, const GlobalOptions& global);
+Command make_quantize_command(CLI::App& app, const GlobalOptions& global);
+Command make_eval_command(CLI::App& app, const GlobalOptions& global);
+Command make_run_command(CLI::App& app, const GlobalOptions& global);
+Command make_bench_command(CLI::App& app, const GlobalOptions& global);
+Command make_verify_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace espq::cli
