@@ -1,5 +1,7 @@
 // Conv emulation against a naive reference of the chip's recipe (esp32s3-arithmetic §6.1, §6.2): bias, taps in
 // (ky, kx, c) order, 20-bit lanes saturating after every MAC, exact ACCX tail channels, RHU, sat8, ReLU.
+#include <thread>
+
 #include "emu/mac_engine.hpp"
 #include "emu_harness.hpp"
 
@@ -335,6 +337,53 @@ TEST(EmuConv, FastAndSlowAccumulationAgree) {
         }
         EXPECT_EQ(saturated > 0, trial == 1);
     }
+}
+
+// P4 accepts per-channel weight exponents (one shift per output channel); S3 has no per-channel kernels.
+TEST(EmuConv, PerChannelExponentsOnP4Only) {
+    EmuGraph eg;
+    int in = eg.input("x", DType::Int8, {1, 1, 1, 2}, 0);
+    std::vector<int8_t> w{10, 10, 10, 10};  // 2 output channels x 2 inputs, plain per channel
+    int wid = eg.constant("w", Tensor::from<int8_t>({1, 1, 2, 2}, block_filter(w, 2, 1, 1, 2, 16, false)), {0, -1},
+                          "layout ==> (N/16)HWC16_UNALIGNED");
+    int out = eg.value("y", DType::Int8, 2);
+    eg.node("Conv", {in, wid}, {out});
+    eg.output(out);
+    // acc = 10*3 + 10*3 = 60 on both channels; shifts 2 and 3: 15, 7.5 -> 8 (P4: half to even -> 8).
+    auto y = eg.run({Tensor::from<int8_t>({1, 1, 1, 2}, {3, 3})}, Target::ESP32P4).at(0).to_vector<int8_t>();
+    EXPECT_EQ(y, (std::vector<int8_t>{15, 8}));
+    EXPECT_TRUE(message_has([&] { eg.run({Tensor::from<int8_t>({1, 1, 1, 2}, {3, 3})}, Target::ESP32S3); },
+                            "per-channel"));
+}
+
+// One prepared emulator runs samples on several threads at once (run() is const).
+TEST(EmuConv, ConcurrentRunsGiveTheSameResults) {
+    ConvCase k;
+    auto w = random_values<int>(k.n * 9 * k.c, -128, 127, 60);
+    EmuGraph eg;
+    int in = eg.input("x", DType::Int8, {1, k.h, k.w, k.c}, k.e_in);
+    std::vector<int8_t> w8(w.begin(), w.end());
+    int wid = eg.constant("w", Tensor::from<int8_t>({3, 3, k.c, k.n}, block_filter(w8, k.n, 3, 3, k.c, 16, false)),
+                          {k.e_w}, "layout ==> (N/16)HWC16");
+    int out = eg.value("y", DType::Int8, -3);
+    eg.node("Conv", {in, wid}, {out}, {{"pads", Attribute::Ints{1, 1, 1, 1}}});
+    eg.output(out);
+    Emulator emu(eg.g, Target::ESP32S3);
+    std::vector<Tensor> xs, want;
+    for (uint32_t i = 0; i < 8; ++i) {
+        xs.push_back(Tensor::from<int8_t>({1, k.h, k.w, k.c}, random_values<int8_t>(k.h * k.w * k.c, -128, 127, 70 + i)));
+        want.push_back(emu.run({xs.back()}).at(0));
+    }
+    std::vector<std::thread> threads;
+    std::vector<int> ok(4, 1);
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int rep = 0; rep < 20; ++rep)
+                for (size_t i = 0; i < xs.size(); ++i)
+                    if (emu.run({xs[i]}).at(0).to_vector<int8_t>() != want[i].to_vector<int8_t>()) ok[t] = 0;
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(ok, std::vector<int>(4, 1));
 }
 
 // The vectorised int32 requantization equals the int64 one (and the reference rounding) wherever it is used.

@@ -164,5 +164,19 @@ TEST(EmuMisc, GemmAndMatMulUseBlockedFilters) {
             }
 }
 
+TEST(EmuMisc, UnknownOperatorsAreUnsupported) {
+    EmuGraph eg;
+    int in = eg.input("x", DType::Int8, {4}, 0);
+    int out = eg.value("y", DType::Int8, 0);
+    eg.node("GRU", {in}, {out});
+    eg.output(out);
+    try {
+        Emulator e(eg.g, Target::ESP32S3);
+        FAIL() << "no error";
+    } catch (const UnsupportedError& e) {
+        EXPECT_EQ(std::string(e.what()), "node 'GRU_0' (GRU): not emulated yet for esp32s3");
+    }
+}
+
 }  // namespace
 }  // namespace espq::test
