@@ -45,6 +45,9 @@ QuantPlan plan_quantization(const Graph& graph, const std::vector<TensorStats>& 
 
 struct LowerOptions {
     std::vector<std::pair<std::string, std::string>> metadata;  // written as metadata_props
+    // Preflight mode: instead of stopping at the first node the target cannot run, record one line per such
+    // node here and keep going (the lowered model is then incomplete and must not be exported).
+    std::vector<std::string>* collect_errors = nullptr;
 };
 
 // The lowered model and how its graph inputs/outputs relate to the float graph's: stored = permute(onnx, perm).

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "quant/lower_context.hpp"
+#include "espq/support.hpp"
 #include "quant/op_classes.hpp"
 
 namespace espq::quant {
@@ -246,12 +247,22 @@ LoweredModel lower_to_espdl(const Graph& src, const QuantPlan& plan, const Lower
     }
 
     for (const Node& n : src.nodes) {
-        const LowerFn* fn = find_lowering(n.op_type);
-        if (!fn)
-            throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): cannot be lowered to ESP-DL for " +
-                                   target_name(plan.target) + "; run 'espq check' for alternatives");
-        (*fn)(ctx, n);
+        try {
+            const LowerFn* fn = find_lowering(n.op_type);
+            if (!fn) {
+                const OpSupport s = espdl_op_support(n.op_type, plan.target);
+                throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): cannot be lowered to ESP-DL for " +
+                                       target_name(plan.target) + (s.note.empty() ? "" : "; " + s.note));
+            }
+            (*fn)(ctx, n);
+        } catch (const UnsupportedError& e) {
+            if (!options.collect_errors) throw;
+            options.collect_errors->push_back(e.what());
+            for (int o : n.outputs)  // stand-ins so that later nodes can still be checked
+                if (ctx.lowered[o] < 0) ctx.define_output(o, identity_perm(src.value(o).shape.size()));
+        }
     }
+    if (options.collect_errors && !options.collect_errors->empty()) return result;
     for (int v : src.outputs) {
         if (ctx.lowered[v] < 0) throw InternalError("lowering: graph output not produced");
         dst.outputs.push_back(ctx.lowered[v]);

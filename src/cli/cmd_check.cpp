@@ -1,0 +1,86 @@
+// `espq check MODEL --target T`: a preflight in well under a second. It loads the model, runs the optimizer
+// passes and lowers it with placeholder exponents, listing every operator, attribute or shape the target's
+// runtime cannot run, with the node name and what to do, before any calibration is spent.
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/model_file.hpp"
+#include "espq/onnx_import.hpp"
+#include "espq/passes.hpp"
+#include "espq/quantize.hpp"
+
+namespace espq::cli {
+
+namespace {
+
+struct CheckFlags {
+    std::string model, target = "esp32s3";
+    int bits = 8;
+    bool relu6_to_relu = false, json = false;
+    std::vector<std::string> input_shapes;
+};
+
+int run_check(const CheckFlags& f) {
+    const Target target = parse_target(f.target);
+    std::vector<std::string> problems, notes;
+    Graph g;
+    try {
+        g = load_onnx(f.model, parse_input_shapes(f.input_shapes));
+    } catch (const UnsupportedError& e) {
+        problems.push_back(e.what());  // e.g. every operator espq cannot read, listed at once
+    }
+    if (problems.empty()) {
+        PassOptions po;
+        po.relu6_to_relu = f.relu6_to_relu;
+        run_passes(g, po);
+        // Placeholder statistics (|x| <= 1): enough to exercise every lowering rule without data.
+        std::vector<TensorStats> stats(g.values.size());
+        for (auto& s : stats) s.absmax = 1, s.max = 1, s.min = -1, s.count = 1;
+        PlanOptions plan_options;
+        plan_options.target = target;
+        plan_options.bits = f.bits;
+        plan_options.method = CalibMethod::MinMax;
+        const QuantPlan plan = plan_quantization(g, stats, plan_options);
+        LowerOptions lo;
+        lo.collect_errors = &problems;
+        const LoweredModel low = lower_to_espdl(g, plan, lo);
+        notes = low.notes;
+    }
+    if (f.json) {
+        nlohmann::json j;
+        j["command"] = "check";
+        j["model"] = f.model;
+        j["target"] = target_name(target);
+        j["ok"] = problems.empty();
+        j["problems"] = problems;
+        j["warnings"] = notes;
+        std::cout << j.dump(2) << "\n";
+    } else {
+        for (const auto& p : problems) std::cout << "error: " << p << "\n";
+        for (const auto& n : notes) std::cout << "warning: " << n << "\n";
+        std::cout << f.model << ": " << (problems.empty() ? "OK, ESP-DL can run every node on " : "cannot run on ")
+                  << target_name(target) << (problems.empty() ? "" : " (" + std::to_string(problems.size()) + " problem(s))")
+                  << "\n";
+    }
+    return problems.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+Command make_check_command(CLI::App& app, const GlobalOptions& /*global*/) {
+    auto f = std::make_shared<CheckFlags>();
+    CLI::App* sub = app.add_subcommand("check", "Preflight: list everything the target's ESP-DL runtime cannot run");
+    sub->add_option("model", f->model, "Float ONNX model")->required();
+    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4 or c");
+    sub->add_option("--bits", f->bits, "8 or 16 (some ops have no 16-bit kernel)")->check(CLI::IsMember({8, 16}));
+    sub->add_flag("--relu6-to-relu", f->relu6_to_relu, "Check as quantize --relu6-to-relu would run");
+    sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic input shape, NAME=1,C,H,W");
+    sub->add_flag("--json", f->json, "Print one JSON summary on stdout");
+    sub->footer("Exit code 0 when the model can be quantized and run, 1 otherwise.\n\nExample:\n"
+                "  espq check model.onnx --target esp32s3");
+    return {sub, [f]() { return run_check(*f); }};
+}
+
+}  // namespace espq::cli
