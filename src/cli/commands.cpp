@@ -5,6 +5,7 @@ namespace espq::cli {
 // The order here is the order `espq --help` lists the subcommands in.
 std::vector<Command> register_commands(CLI::App& app, const GlobalOptions& global) {
     std::vector<Command> c;
+    c.push_back(make_check_command(app, global));
     c.push_back(make_quantize_command(app, global));
     c.push_back(make_eval_command(app, global));
     c.push_back(make_run_command(app, global));

@@ -30,6 +30,7 @@ Command make_quantize_command(CLI::App& app, const GlobalOptions& global);
 Command make_eval_command(CLI::App& app, const GlobalOptions& global);
 Command make_run_command(CLI::App& app, const GlobalOptions& global);
 Command make_bench_command(CLI::App& app, const GlobalOptions& global);
+Command make_check_command(CLI::App& app, const GlobalOptions& global);
 Command make_verify_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace espq::cli
