@@ -20,7 +20,7 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 build-asan: deps
-	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESPQ_SANITIZE=ON
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O1 -DESPQ_SANITIZE=ON
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 
 # The main job on the example model: a 96x96 grayscale classifier and 64 calibration PNGs (pixels / 255).
