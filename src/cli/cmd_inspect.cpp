@@ -3,10 +3,12 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "cli/commands.hpp"
 #include "cli/model_file.hpp"
+#include "espq/espdl.hpp"
 #include "espq/onnx_import.hpp"
 #include "espq/support.hpp"
 
@@ -60,6 +62,72 @@ nlohmann::json inspect_onnx(const InspectOptions& o) {
     return j;
 }
 
+nlohmann::json inspect_espdl(const InspectOptions& o) {
+    const EspdlModel m = read_espdl(o.model);
+    const Graph& g = m.graph;
+    nlohmann::json j;
+    j["file"] = o.model;
+    j["format"] = "espdl";
+    j["graph"] = g.name;
+    j["model_version"] = m.model_version;
+    nlohmann::json meta = nlohmann::json::object();
+    for (const auto& [k, v] : g.metadata) meta[k] = v;
+    j["metadata"] = meta;
+    auto info = [&](int id) {
+        const Value& v = g.value(id);
+        return nlohmann::json{{"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents}};
+    };
+    nlohmann::json ins = nlohmann::json::array(), outs = nlohmann::json::array();
+    for (int id : g.inputs) ins.push_back(info(id));
+    for (int id : g.outputs) outs.push_back(info(id));
+    j["inputs"] = ins;
+    j["outputs"] = outs;
+    j["nodes"] = g.nodes.size();
+    j["ops"] = g.op_counts();
+    std::map<std::string, int> quant_types;
+    for (const auto& n : g.nodes) quant_types[n.attr_string("quant_type", "?")]++;
+    j["quant_types"] = quant_types;
+    int64_t bytes = 0, count = 0;
+    nlohmann::json tensors = nlohmann::json::array();
+    for (const auto& v : g.values) {
+        if (v.is_constant()) {
+            bytes += static_cast<int64_t>(v.constant->nbytes());
+            count += v.constant->numel();
+        }
+        tensors.push_back({{"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents},
+                           {"constant", v.is_constant()}, {"layout", v.doc_string}});
+    }
+    j["parameters"] = count;
+    j["parameter_bytes"] = bytes;
+    j["tensors"] = tensors;
+    j["test_values"] = {{"inputs", m.test_inputs.size()}, {"outputs", m.test_outputs.size()}};
+    return j;
+}
+
+void print_espdl_text(const nlohmann::json& j) {
+    std::cout << j["file"].get<std::string>() << ": ESP-DL model, graph '" << j["graph"].get<std::string>() << "'";
+    for (const auto& [k, v] : j["metadata"].items()) std::cout << ", " << k << "=" << v.get<std::string>();
+    std::cout << "\n";
+    auto print_io = [](const char* title, const nlohmann::json& a) {
+        std::cout << title << ":\n";
+        for (const auto& v : a)
+            std::cout << "  " << v["name"].get<std::string>() << "  " << v["dtype"].get<std::string>() << " "
+                      << v["shape"].dump() << " exponent " << v["exponents"].dump() << "\n";
+    };
+    print_io("inputs", j["inputs"]);
+    print_io("outputs", j["outputs"]);
+    std::cout << "operators (" << j["nodes"] << " nodes; quant_type " << j["quant_types"].dump() << "):\n";
+    for (const auto& [op, n] : j["ops"].items()) std::cout << "  " << op << " x" << n << "\n";
+    std::cout << "tensors:\n";
+    for (const auto& t : j["tensors"])
+        std::cout << "  " << (t["constant"].get<bool>() ? "const " : "      ") << t["name"].get<std::string>() << "  "
+                  << t["dtype"].get<std::string>() << " " << t["shape"].dump() << " e" << t["exponents"].dump()
+                  << (t["layout"].get<std::string>().empty() ? "" : "  " + t["layout"].get<std::string>()) << "\n";
+    std::cout << "parameters: " << j["parameters"] << " (" << j["parameter_bytes"].get<int64_t>() / 1024.0 << " KiB)\n";
+    std::cout << "test values: " << j["test_values"]["inputs"] << " input(s), " << j["test_values"]["outputs"]
+              << " output(s)" << (j["test_values"]["outputs"].get<int>() ? "; run 'espq verify'" : "") << "\n";
+}
+
 void print_text(const nlohmann::json& j) {
     std::cout << j["file"].get<std::string>() << ": ONNX model, graph '" << j["graph"].get<std::string>()
               << "', opset " << j["opset"] << "\n";
@@ -93,17 +161,20 @@ void print_text(const nlohmann::json& j) {
 Command make_inspect_command(CLI::App& app, const GlobalOptions& /*global*/) {
     auto opts = std::make_shared<InspectOptions>();
     CLI::App* sub = app.add_subcommand("inspect", "Show a model's inputs, outputs, operators and parameters");
-    sub->add_option("model", opts->model, "Model file (.onnx)")->required();
+    sub->add_option("model", opts->model, "Model file (.onnx or .espdl)")->required();
     sub->add_option("--input-shape", opts->input_shapes,
                     "Fix a dynamic input shape, NAME=1,C,H,W (repeatable)");
     sub->add_flag("--json", opts->json, "Print one JSON object on stdout instead of text");
     sub->footer(
         "Examples:\n"
         "  espq inspect models/gesture_mbv2.onnx\n"
+        "  espq inspect model.espdl --json\n"
         "  espq inspect model.onnx --input-shape input=1,3,96,96 --json");
     return {sub, [opts]() {
-                nlohmann::json j = inspect_onnx(*opts);
+                const bool espdl = detect_model_kind(opts->model) == ModelKind::Espdl;
+                nlohmann::json j = espdl ? inspect_espdl(*opts) : inspect_onnx(*opts);
                 if (opts->json) std::cout << j.dump(2) << "\n";
+                else if (espdl) print_espdl_text(j);
                 else print_text(j);
                 return 0;
             }};
