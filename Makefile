@@ -1,6 +1,7 @@
 # Entry points (see README):
 #   make demo   - install missing Debian packages, build, quantize the example model in models/
-#   make test   - install missing Debian packages, build (Release + ASan/UBSan), run every test
+#   make test   - install missing Debian packages, build in Release, run every test (what .ci/run runs)
+#   make test-asan - the same suites (minus the data-heavy ones) in an ASan+UBSan build
 #   make bench  - speed and accuracy benchmarks (long; not part of the tests)
 JOBS ?= 2
 BUILD ?= build
@@ -42,7 +43,7 @@ test-asan: build-asan
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j$(JOBS) -LE "e2e|golden|slow"
 
-test: test-release test-asan
+test: test-release
 
 # Speed figures on the bench models (not tests). Data: tests/data/bench (first 1000 Fashion-MNIST test images).
 bench: build
