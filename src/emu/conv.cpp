@@ -310,7 +310,9 @@ std::unique_ptr<EmuKernel> prepare_conv(PrepareContext& ctx) {
         } else if (pol.int16_bias_bits < 64) {
             lane_bits = pol.int16_bias_bits;
         }
-        for (auto& b : bias) b = lane_bits ? wrap_bits(b, lane_bits) : wrap_bits(b, act == DType::Int8 ? 32 : 64);
+        // S3 repacks the bias into the lanes (low 20 / 40 bits, wrapping); elsewhere it keeps its stored width.
+        for (auto& b : bias)
+            b = lane_bits && pol.saturating_int8_acc ? wrap_bits(b, lane_bits) : wrap_bits(b, act == DType::Int8 ? 32 : 64);
         if (act == DType::Int8)
             return std::make_unique<DepthwiseConv<int8_t>>(g, std::move(w), std::move(bias), lane_bits, wrap32,
                                                            std::move(rq));
@@ -327,7 +329,7 @@ std::unique_ptr<EmuKernel> prepare_conv(PrepareContext& ctx) {
         return std::make_unique<ConvS8>(g, MacEngineS8(n, k, w, bias, lanes, pol, std::move(rq)));
     }
     std::vector<int16_t> w = deblock_filter(wt.data<int16_t>(), n, kh, kw, cpg, block, false);
-    return std::make_unique<ConvS16>(g, MacEngineS16(n, k, w, bias, pol, std::move(rq)));
+    return std::make_unique<ConvS16>(g, MacEngineS16(n, k, w, bias, n / 8 * 8, pol, std::move(rq)));
 }
 
 }  // namespace

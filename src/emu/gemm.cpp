@@ -54,7 +54,7 @@ std::unique_ptr<EmuKernel> prepare_gemm(PrepareContext& ctx) {
             MacEngineS8(n, k, w, bias, n / 16 * 16, ctx.policy(), std::move(rq)), rows);
     }
     auto w = deblock_filter(wt.data<int16_t>(), n, 1, 1, k, block, false);
-    return std::make_unique<GemmKernel<int16_t, MacEngineS16>>(MacEngineS16(n, k, w, bias, ctx.policy(), std::move(rq)),
+    return std::make_unique<GemmKernel<int16_t, MacEngineS16>>(MacEngineS16(n, k, w, bias, n / 8 * 8, ctx.policy(), std::move(rq)),
                                                                rows);
 }
 

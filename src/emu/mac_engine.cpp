@@ -313,7 +313,7 @@ void MacEngineS8::run(const int16_t* x, int64_t rows, int8_t* y, int64_t ldy, in
 
 // ---------------------------------------------------------------------------------------------------------
 
-MacEngineS16::MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias,
+MacEngineS16::MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias, int lanes,
                            const TargetPolicy& policy, MacRequant requant)
     : n_(n), k_(k), rq_(std::move(requant)) {
     invariant(static_cast<int64_t>(w.size()) == static_cast<int64_t>(n) * k, "MacEngineS16: filter size");
@@ -325,8 +325,10 @@ MacEngineS16::MacEngineS16(int n, int k, const std::vector<int16_t>& w, const st
     bias_.assign(n, 0);
     seq_.assign(n, 0);
     for (int c = 0; c < n; ++c) {
-        bias_[c] = wrap_bits(bias.empty() ? 0 : bias[c], acc_bits_);
-        if (acc_bits_ < 64) {
+        const bool lane = c < lanes && acc_bits_ < 64;
+        const bool repacked = lane && policy.saturating_int8_acc;  // reset_bias_layout exists on S3 only
+        bias_[c] = bias.empty() ? 0 : (repacked ? wrap_bits(bias[c], acc_bits_) : bias[c]);
+        if (lane) {
             // Worst case of any prefix: |bias| + 32768 * sum |w|; only then can a 40-bit lane saturate.
             long double worst = std::abs(static_cast<long double>(bias_[c]));
             for (int t = 0; t < k; ++t) worst += 32768.0L * std::abs(static_cast<int>(w[static_cast<size_t>(c) * k + t]));

@@ -79,11 +79,12 @@ private:
     MacRequant rq_;
 };
 
-// int16 x int16 engine: exact 64-bit accumulation (S3/P4 40-bit lanes saturate at +-2^39, modelled by a
-// sequential fallback for channels whose worst case reaches it). x rows are int16 of length k.
+// int16 x int16 engine: exact 64-bit accumulation. Channels 0..lanes-1 sit in 40-bit lanes on S3/P4, which
+// saturate at +-2^39 (modelled by a sequential fallback for channels whose worst case reaches it); on S3 their
+// bias is also repacked to its low 40 bits. The N mod 8 tail (ACCX) keeps the full bias. x rows: k int16.
 class MacEngineS16 {
 public:
-    MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias,
+    MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias, int lanes,
                  const TargetPolicy& policy, MacRequant requant);
     int n() const { return n_; }
     int k() const { return k_; }
@@ -93,7 +94,7 @@ public:
 private:
     int n_, k_;
     std::vector<int16_t> wt_;     // [k][n]
-    std::vector<int64_t> bias_;   // [n] as loaded (40-bit wrapped on S3/P4)
+    std::vector<int64_t> bias_;   // [n] as loaded (lanes: low 40 bits on S3)
     std::vector<uint8_t> seq_;    // [n] 1 = may reach the 40-bit limit: sequential saturating loop
     int acc_bits_ = 64;
     MacRequant rq_;

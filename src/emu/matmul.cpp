@@ -49,7 +49,7 @@ public:
         auto w = deblock_filter(stored, n, 1, 1, c, p.block, false);
         MacRequant rq{p.shifts, p.relu, policy.rounding};
         if constexpr (std::is_same_v<T, int8_t>) return MacEngineS8(n, c, w, {}, n / 16 * 16, policy, rq);
-        else return MacEngineS16(n, c, w, {}, policy, rq);
+        else return MacEngineS16(n, c, w, {}, n / 8 * 8, policy, rq);
     }
 
 private:

@@ -187,6 +187,14 @@ TEST(EmuConv, BiasWrapsTo20BitsInLanesOnly) {
     EXPECT_EQ(got[0], -125);  // RHU_12(-512000) = floor(-124.5) = -125
     EXPECT_EQ(got[16], 127);  // 536576 / 4096 = 131 -> sat8
     EXPECT_EQ(run_conv<int8_t>(k, x, w, b, Target::ESP32P4).to_vector<int8_t>()[0], 127);
+    // int16: S3 repacks the lane channels' bias to its low 40 bits; the N mod 8 tail keeps it (2^39 + 5).
+    ConvCase k16 = pixel_case(1, 9, 0, 0, 30);
+    std::vector<int64_t> b16(9, (int64_t(1) << 39) + 5);
+    auto y16 = run_conv<int16_t>(k16, std::vector<int16_t>{0}, std::vector<int>(9, 0), b16, Target::ESP32S3).to_vector<int16_t>();
+    EXPECT_EQ(y16[0], -512);  // RHU_30(-2^39 + 5)
+    EXPECT_EQ(y16[8], 512);
+    EXPECT_EQ(run_conv<int16_t>(k16, std::vector<int16_t>{0}, std::vector<int>(9, 0), b16, Target::ESP32P4).to_vector<int16_t>()[0],
+              512);
 }
 
 // RHU ties toward +inf on S3 and C (-2.5 -> -2, 2.5 -> 3); P4 rounds half to even (2.5 -> 2, -2.5 -> -2, 3.5 -> 4).
