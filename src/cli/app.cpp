@@ -15,6 +15,8 @@ int run_app(int argc, char** argv) {
     CLI::App app{"espq: post-training quantization of ONNX models for Espressif's ESP-DL runtime", "espq"};
     app.set_version_flag("--version", std::string("espq ") + ESPQ_VERSION);
     app.require_subcommand(1);
+    // -v / -q are accepted after the subcommand too (espq quantize ... -q), as users and makefiles write them.
+    app.fallthrough();
     app.footer(
         "Examples:\n"
         "  espq inspect model.onnx\n"

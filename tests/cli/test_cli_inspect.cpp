@@ -44,3 +44,13 @@ TEST(CliInspect, MissingFileExitsOne) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("/no/such/model.espdl"), std::string::npos) << r.err;
 }
+
+TEST(CliGlobalFlags, AcceptedAfterTheSubcommand) {
+    const auto r = run_cli({"inspect", data_path("bench/fmnist_cnn.onnx"), "-q"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto v = run_cli({"--version"});
+    EXPECT_EQ(v.exit_code, 0);
+    EXPECT_NE(v.out.find("espq "), std::string::npos) << v.out;
+    const auto bad = run_cli({"quantize", "--no-such-flag"});
+    EXPECT_EQ(bad.exit_code, 1) << "a usage error is a user error";
+}
