@@ -22,6 +22,9 @@ struct OracleFile {
     std::string name;
 };
 
+// How GoogleTest prints a parameter (instead of dumping the struct's bytes).
+void PrintTo(const OracleFile& f, std::ostream* os) { *os << f.target_dir << "/" << f.name; }
+
 std::vector<OracleFile> oracle_files() {
     std::vector<OracleFile> files;
     for (const char* dir : {"esp32s3", "esp32p4", "c"}) {
