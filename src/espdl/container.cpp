@@ -52,11 +52,10 @@ size_t expected_raw_bytes(const TensorT* t) {
     const size_t elem = dtype_size(static_cast<DType>(type));
     if (elem == 0) return SIZE_MAX;
     uint64_t n = 1;
-    if (t->dims())
-        for (int64_t d : *t->dims()) {
-            if (d < 0 || (d > 0 && n > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) return SIZE_MAX;
-            n *= static_cast<uint64_t>(d);
-        }
+    for (int64_t d : vector_values(t->dims())) {
+        if (d < 0 || (d > 0 && n > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) return SIZE_MAX;
+        n *= static_cast<uint64_t>(d);
+    }
     return static_cast<size_t>(n * elem);
 }
 

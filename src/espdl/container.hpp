@@ -2,9 +2,12 @@
 // encryption and the PDL1/PDL2/PDL3 multi-model packages.
 #pragma once
 
+#include <flatbuffers/flatbuffers.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,16 @@ std::array<uint8_t, 32> sha256(const uint8_t* data, size_t size);
 
 // PDL3's digest: SHA-256 of package[0, size) with the 32 digest bytes at offset 24 taken as zeros.
 std::array<uint8_t, 32> pdl3_digest(const uint8_t* package, size_t size);
+
+// The elements of a FlatBuffers scalar vector (empty when absent), copied byte-wise. FlatBuffers 2.0.8's Verifier
+// checks a vector's alignment only to 4 bytes, so in a damaged file an [int64] / [float64] vector may sit at an
+// address that is not 8-aligned; reading it through Vector::Get would be a misaligned (undefined) load.
+template <typename T>
+std::vector<T> vector_values(const flatbuffers::Vector<T>* v) {
+    std::vector<T> out(v ? v->size() : 0);
+    if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+    return out;
+}
 
 // True when `flatbuffer` passes the Verifier of the given schema generation (and holds a graph).
 bool verify_model_buffer(const uint8_t* flatbuffer, size_t size, bool legacy_raw_data);

@@ -125,11 +125,10 @@ std::string format_g15(double v) {
     return buf;
 }
 
-template <typename Vec>
-std::string py_int_list(const Vec* v) {
+std::string py_int_list(const fb::Vector<int64_t>* v) {
     std::string s = "[";
-    if (v)
-        for (fb::uoffset_t i = 0; i < v->size(); ++i) s += (i ? ", " : "") + std::to_string(v->Get(i));
+    const std::vector<int64_t> values = espdl::vector_values(v);
+    for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + std::to_string(values[i]);
     return s + "]";
 }
 
@@ -387,9 +386,10 @@ std::string printable_value_info(const fbs::ValueInfo* v) {
 
 std::string printable_tensor(const fbs::Tensor* t) {
     std::string s = "%" + str(t->name()) + "[" + dtype_label(static_cast<int32_t>(t->data_type()));
-    if (t->dims() && t->dims()->size()) {
+    const std::vector<int64_t> dims = espdl::vector_values(t->dims());
+    if (!dims.empty()) {
         s += ", ";
-        for (fb::uoffset_t i = 0; i < t->dims()->size(); ++i) s += (i ? "x" : "") + std::to_string(t->dims()->Get(i));
+        for (size_t i = 0; i < dims.size(); ++i) s += (i ? "x" : "") + std::to_string(dims[i]);
     } else {
         s += ", scalar";
     }

@@ -99,15 +99,14 @@ private:
             error(where + " keeps its data in an external file, which .espdl models do not support");
         Shape shape;
         uint64_t numel = 1;
-        if (t->dims())
-            for (int64_t d : *t->dims()) {
-                if (d < 0) error(where + " has a negative dimension " + std::to_string(d));
-                shape.push_back(d);
-                // Any real tensor's bytes are inside the buffer, which bounds its element count.
-                if (d > 0 && numel > buffer_size_ / static_cast<uint64_t>(d))
-                    error(where + " has dims " + shape_str(shape) + "... that need more data than the file holds");
-                numel *= static_cast<uint64_t>(d);
-            }
+        for (int64_t d : espdl::vector_values(t->dims())) {
+            if (d < 0) error(where + " has a negative dimension " + std::to_string(d));
+            shape.push_back(d);
+            // Any real tensor's bytes are inside the buffer, which bounds its element count.
+            if (d > 0 && numel > buffer_size_ / static_cast<uint64_t>(d))
+                error(where + " has dims " + shape_str(shape) + "... that need more data than the file holds");
+            numel *= static_cast<uint64_t>(d);
+        }
         if (numel * elem > buffer_size_)
             error(where + " has dims " + shape_str(shape) + " that need more data than the file holds");
         Tensor out(dtype, shape);
@@ -141,8 +140,9 @@ private:
             error(where + " has " + std::to_string(v->size()) + " values in " + field + " but its dims need " +
                   std::to_string(n));
         const size_t elem = dtype_size(out.dtype());
+        const std::vector<Field> values = espdl::vector_values(v);
         for (size_t i = 0; i < n; ++i) {
-            const Field x = v->Get(static_cast<flatbuffers::uoffset_t>(i));
+            const Field x = values[i];
             uint8_t* dst = out.raw() + i * elem;
             switch (out.dtype()) {
                 case DType::Int8: { const int8_t y = static_cast<int8_t>(x); std::memcpy(dst, &y, 1); break; }
@@ -157,9 +157,6 @@ private:
         }
     }
 
-    static std::vector<int64_t> int64s(const flatbuffers::Vector<int64_t>* v) {
-        return v ? std::vector<int64_t>(v->begin(), v->end()) : std::vector<int64_t>{};
-    }
 
     template <typename TensorT>
     void add_initializer(Graph& g, const TensorT* t, int index) {
@@ -173,7 +170,7 @@ private:
         v.dtype = v.constant->dtype();
         v.shape = v.constant->shape();
         v.shape_known = true;
-        v.exponents = int64s(t->exponents());
+        v.exponents = espdl::vector_values(t->exponents());
         v.doc_string = str(t->doc_string());
         g.add_value(std::move(v));
     }
@@ -183,7 +180,7 @@ private:
         Value v;
         v.name = str(vi->name());
         v.dtype = DType::Undefined;
-        v.exponents = int64s(vi->exponents());
+        v.exponents = espdl::vector_values(vi->exponents());
         v.doc_string = str(vi->doc_string());
         const auto* type = vi->value_info_type();
         if (!type || static_cast<int>(type->value_type()) == 0) return v;
@@ -257,11 +254,9 @@ private:
                 if (!a->t()) error(where + " is a TENSOR attribute without a tensor");
                 return Attribute(tensor(a->t(), where));
             case 6: {
-                Attribute::Floats v;
-                if (a->floats()) v.assign(a->floats()->begin(), a->floats()->end());
-                return Attribute(std::move(v));
+                return Attribute(espdl::vector_values(a->floats()));
             }
-            case 7: return Attribute(int64s(a->ints()));
+            case 7: return Attribute(espdl::vector_values(a->ints()));
             case 8: {
                 Attribute::Strings v;
                 if (a->strings())
@@ -344,7 +339,7 @@ private:
             NamedTensor nt;
             nt.name = str(t->name());
             nt.tensor = tensor(t, role + " '" + nt.name + "'");
-            nt.exponents = int64s(t->exponents());
+            nt.exponents = espdl::vector_values(t->exponents());
             out.push_back(std::move(nt));
         }
         return out;

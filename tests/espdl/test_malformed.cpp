@@ -28,6 +28,10 @@ void put_u32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
     for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+uint32_t u32_at(const std::vector<uint8_t>& b, size_t at) {
+    return b[at] | b[at + 1] << 8 | b[at + 2] << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
+}
+
 // Expects a UserError whose one-line message names `what` and contains `needle`.
 void expect_user_error(const std::vector<uint8_t>& bytes, const std::string& what, const std::string& needle,
                        const EspdlReadOptions& options = {}) {
@@ -106,31 +110,41 @@ TEST(EspdlMalformed, CorruptionsAndTruncationsNeverCrash) {
     std::mt19937 rng(12345);  // fixed seed: the same corruptions every run
     const std::vector<std::string> files = {kGemm, "oracle/esp32s3/streaming_tcn.espdl",
                                             "espdl/human_face_detect_msr_s8_v1.edl1.espdl"};
+    const uint32_t words[] = {0, 1, 4, 0x7fffffffu, 0x80000000u, 0xffffffffu, 0xfffffff0u, 0x00010000u};
     int parsed = 0, rejected = 0;
     for (const auto& rel : files) {
         SCOPED_TRACE(rel);
         const std::vector<uint8_t> good = read_bytes(data_path(rel));
-        // Bias towards the FlatBuffer's tables (vtables, offsets), which sit away from the big raw_data runs.
-        std::uniform_int_distribution<size_t> pos(0, good.size() - 1);
-        std::uniform_int_distribution<int> byte(0, 255);
-        const uint32_t words[] = {0, 1, 0x7fffffffu, 0x80000000u, 0xffffffffu, 0xfffffff0u, 16, 0x00010000u};
+        // Half of the positions near either end of the file, where the builders put the tables, vtables and
+        // offsets (the middle is mostly raw_data, whose corruption only changes values).
+        auto position = [&] {
+            const size_t edge = std::min<size_t>(good.size(), 2048);
+            switch (rng() % 4) {
+                case 0: return rng() % edge;
+                case 1: return good.size() - 1 - rng() % edge;
+                default: return rng() % good.size();
+            }
+        };
         for (int i = 0; i < 700; ++i) {
             std::vector<uint8_t> b = good;
-            switch (i % 4) {
-                case 0: b[pos(rng)] = static_cast<uint8_t>(byte(rng)); break;
-                case 1: {
-                    const size_t at = pos(rng) & ~size_t{3};
-                    if (at + 4 <= b.size()) put_u32(b, at, words[rng() % 8]);
-                    break;
+            const int edits = 1 + static_cast<int>(rng() % 3);
+            for (int k = 0; k < edits; ++k) {
+                const size_t at = position();
+                const size_t word = at & ~size_t{3};
+                const bool has_word = word + 4 <= b.size();
+                switch (rng() % 4) {
+                    case 0: b[at] = static_cast<uint8_t>(rng()); break;
+                    case 1:
+                        if (has_word)
+                            put_u32(b, word, rng() % 2 ? words[rng() % 8] : static_cast<uint32_t>(rng() % 256));
+                        break;
+                    case 2: b[at] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;
+                    case 3:  // shift an offset by one word: misaligns 8-byte vectors and overlaps objects
+                        if (has_word) put_u32(b, word, u32_at(b, word) + (rng() % 2 ? 4u : -4u));
+                        break;
                 }
-                case 2: {
-                    const size_t at = pos(rng);
-                    b[at] ^= static_cast<uint8_t>(1u << (rng() % 8));
-                    b[(at + 97) % b.size()] ^= 0x80;
-                    break;
-                }
-                case 3: b.resize(pos(rng)); break;
             }
+            if (i % 8 == 7) b.resize(rng() % b.size());
             read_must_not_crash(b, parsed, rejected);
         }
     }
