@@ -63,7 +63,10 @@ Dataset Dataset::open(const std::string& source, const ModelInput& input, const 
     return ds;
 }
 
-size_t Dataset::size() const { return impl_->selected.size(); }
+size_t Dataset::size() const {
+    invariant(impl_ != nullptr, "Dataset used before Dataset::open");
+    return impl_->selected.size();
+}
 size_t Dataset::total() const { return impl_->source->size(); }
 const std::vector<size_t>& Dataset::indices() const { return impl_->selected; }
 

@@ -37,16 +37,19 @@ namespace espq::emu {
 // ---------------------------------------------------------------------------------------------------------
 
 // Round-half-up shift (ties toward +inf): (a + 2^(k-1)) >> k; k <= 0 is a left shift (caller saturates).
+// Shifts beyond 62 behave like 62 (every |a| < 2^61 rounds to 0 either way) so that no shift is undefined.
 inline int64_t rhu_shift(int64_t a, int k) {
+    if (k > 62) k = 62;
     if (k <= 0) return a * (int64_t(1) << -k);
     return (a + (int64_t(1) << (k - 1))) >> k;
 }
 
 // Round-half-to-even shift (P4 SIMD rounding mode and its shift_and_round).
 inline int64_t rhe_shift(int64_t a, int k) {
+    if (k > 62) k = 62;
     if (k <= 0) return a * (int64_t(1) << -k);
     int64_t q = a >> k;  // floor
-    int64_t rem = a - (q << k);
+    int64_t rem = a - q * (int64_t(1) << k);
     int64_t half = int64_t(1) << (k - 1);
     if (rem > half || (rem == half && (q & 1))) ++q;
     return q;

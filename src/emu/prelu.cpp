@@ -61,11 +61,11 @@ std::unique_ptr<EmuKernel> prepare_prelu(PrepareContext& ctx) {
     const Value& sv = ctx.in_value(1);
     ctx.check(sv.exponents.size() == 1, "slope '" + sv.name + "' needs exactly one exponent");
     const int e_in = ctx.in_exponent(0), e_out = ctx.out_exponent(0);
-    const int act_shift = e_out - e_in - static_cast<int>(sv.exponents[0]);
+    const int act_shift = std::min(e_out - e_in - static_cast<int>(sv.exponents[0]), 62);
     if (act_shift < 0)
         ctx.error("PRelu shift e_out - e_in - e_alpha = " + std::to_string(act_shift) +
                   " is negative, which ESP-DL's kernels do not support");
-    const int out_shift = std::max(e_out - e_in, 0);
+    const int out_shift = std::min(std::max(e_out - e_in, 0), 62);
     const int64_t scale = int64_t(1) << std::min(std::max(e_in - e_out, 0), 30);
     const int64_t scale8 = static_cast<int8_t>(static_cast<uint8_t>(scale & 0xff));
     const bool simd_int8 = dt == DType::Int8 && ctx.policy().simd;

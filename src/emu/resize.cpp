@@ -136,8 +136,8 @@ std::unique_ptr<EmuKernel> prepare_resize(PrepareContext& ctx) {
     if (one_d) ctx.set_out_shape(0, {p.batch, p.ow, p.c});
     else ctx.set_out_shape(0, {p.batch, p.oh, p.ow, p.c});
     const int e_in = ctx.in_exponent(0), e_out = ctx.out_exponent(0);
-    p.shift = std::max(e_out - e_in, 0);
-    p.scale = 1 << std::max(e_in - e_out, 0);
+    p.shift = std::min(std::max(e_out - e_in, 0), 30);
+    p.scale = 1 << std::min(std::max(e_in - e_out, 0), 30);
     p.simd = ctx.policy().simd;
     p.in_scale = pow2f(e_in);
     p.out_inv = pow2f(-e_out);

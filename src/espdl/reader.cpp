@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <algorithm>
 #include <set>
 
 #include "espdl/container.hpp"
@@ -56,14 +57,7 @@ public:
         if (m->metadata_props())
             for (const auto* kv : *m->metadata_props()) g.metadata.emplace_back(str(kv->key()), str(kv->value()));
 
-        if (fg->initializer()) {
-            int i = 0;
-            for (const auto* t : *fg->initializer()) add_initializer(g, t, i++);
-        }
-        if (fg->value_info()) {
-            int i = 0;
-            for (const auto* vi : *fg->value_info()) add_value_info(g, vi, i++);
-        }
+        add_values_in_creation_order(g, fg->initializer(), fg->value_info());
         graph_io(g, fg->input(), "input", g.inputs);
         graph_io(g, fg->output(), "output", g.outputs);
         if (fg->node()) {
@@ -158,12 +152,40 @@ private:
     }
 
 
+    // Initializers and value_info entries become Values in the order the file's builder created them (FlatBuffers
+    // builds back to front, so a higher address means created earlier). For ESP-PPQ files that is its variable
+    // order (LUT tables first), and writing the values back in this order reproduces the original bytes.
+    template <typename TensorVec, typename InfoVec>
+    void add_values_in_creation_order(Graph& g, const TensorVec* inits, const InfoVec* infos) {
+        struct Entry {
+            const uint8_t* address;
+            bool initializer;
+            int index;
+        };
+        std::vector<Entry> entries;
+        if (inits)
+            for (flatbuffers::uoffset_t i = 0; i < inits->size(); ++i)
+                entries.push_back({reinterpret_cast<const uint8_t*>(inits->Get(i)), true, static_cast<int>(i)});
+        if (infos)
+            for (flatbuffers::uoffset_t i = 0; i < infos->size(); ++i)
+                entries.push_back({reinterpret_cast<const uint8_t*>(infos->Get(i)), false, static_cast<int>(i)});
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const Entry& a, const Entry& b) { return a.address > b.address; });
+        for (const Entry& e : entries) {
+            if (e.initializer) add_initializer(g, inits->Get(e.index), e.index);
+            else add_value_info(g, infos->Get(e.index), e.index);
+        }
+    }
+
     template <typename TensorT>
     void add_initializer(Graph& g, const TensorT* t, int index) {
         const std::string name = str(t->name());
         if (name.empty()) error("initializer #" + std::to_string(index) + " has no name");
         const std::string where = "initializer '" + name + "'";
-        if (g.find(name) >= 0) error("two initializers are named '" + name + "'; names must be unique");
+        if (g.find(name) >= 0)
+            error(g.value(g.find(name)).is_constant()
+                      ? "two initializers are named '" + name + "'; names must be unique"
+                      : where + " repeats the name of a value_info entry; value names must be unique");
         Value v;
         v.name = name;
         v.constant = tensor(t, where);

@@ -1,7 +1,8 @@
 // .espdl writer: EspdlModel -> EDL2 file image (espdl-format §1.1, §3), plus encryption and atomic file writes.
 //
 // What is written, and in which order (all deterministic):
-//   - initializers: every constant Value, in graph.values order (put LUT tables first to match ESP-PPQ);
+//   - initializers: the LUT tables (constants named by a `lut` attribute) in node order, then every other constant
+//     Value in graph.values order;
 //     raw_data zero-padded to 16 bytes, `exponents` and `doc_string` as the Value holds them;
 //   - value_info: every non-constant Value in graph.values order (graph inputs and outputs included); the graph
 //     input/output lists point at the same ValueInfo tables. When a node omits an optional input in the middle
@@ -33,17 +34,73 @@ namespace {
 
 namespace fb = flatbuffers;
 
+// The C++ builder shares a vtable only between tables whose vtables are byte-identical, object size included.
+// The Python builder that ESP-PPQ uses keys its vtable cache on the field offsets alone, so a table may point at
+// an earlier vtable that records another object size (readers ignore that field). end_table() reproduces the
+// Python behaviour so that the bytes match ESP-PPQ's; either form is a valid FlatBuffer.
+class PythonStyleBuilder : public fb::FlatBufferBuilder {
+public:
+    explicit PythonStyleBuilder(size_t initial_size) : fb::FlatBufferBuilder(initial_size) {}
+
+    fb::uoffset_t end_table(fb::uoffset_t start) {
+        const size_t known_vtables =
+            (buf_.scratch_size() - num_field_loc * sizeof(FieldLoc)) / sizeof(fb::uoffset_t);
+        const fb::uoffset_t table = EndTable(start);
+        if (buf_.scratch_size() / sizeof(fb::uoffset_t) == known_vtables) return table;  // reused an exact match
+        // EndTable wrote a new vtable just below the table; look for one with the same field offsets.
+        const uint8_t* fresh = buf_.data();
+        const auto fresh_size = fb::ReadScalar<fb::voffset_t>(fresh);
+        for (size_t i = 0; i < known_vtables; ++i) {
+            fb::uoffset_t old_offset;
+            std::memcpy(&old_offset, buf_.scratch_data() + i * sizeof(fb::uoffset_t), sizeof old_offset);
+            const uint8_t* old = buf_.data_at(old_offset);
+            const size_t skip = 2 * sizeof(fb::voffset_t);  // vtable size and object size
+            if (fb::ReadScalar<fb::voffset_t>(old) != fresh_size ||
+                std::memcmp(old + skip, fresh + skip, fresh_size - skip) != 0)
+                continue;
+            buf_.pop(GetSize() - table);
+            buf_.scratch_pop(sizeof(fb::uoffset_t));
+            fb::WriteScalar(buf_.data_at(table),
+                            static_cast<fb::soffset_t>(old_offset) - static_cast<fb::soffset_t>(table));
+            break;
+        }
+        return table;
+    }
+};
+
 class Writer {
 public:
     explicit Writer(const EspdlModel& model) : model_(model), b_(1 << 16) {}
 
+    // Objects are created in the order ESP-PPQ's exporter creates them (export_graph / helper.make_*): LUT tables,
+    // nodes, variables in graph order, test tensors, then the graph, metadata and model tables. FlatBuffers output
+    // depends on that order only, so a model read from an ESP-PPQ file is written back with the same bytes.
     std::vector<uint8_t> finish() {
         const Graph& g = model_.graph;
+        if (g.ir_version < std::numeric_limits<int32_t>::min() || g.ir_version > std::numeric_limits<int32_t>::max())
+            fail("write_espdl: ir_version " + std::to_string(g.ir_version) + " does not fit the file's int32 field");
+
+        // 1. LUT tables: the constants named by a node's `lut` attribute, in node order.
+        std::vector<bool> is_lut(g.values.size(), false);
         std::vector<fb::Offset<fbs::Tensor>> initializers;
+        for (const Node& n : g.nodes) {
+            const auto it = n.attrs.find("lut");
+            if (it == n.attrs.end() || !it->second.is<std::string>()) continue;
+            const int id = g.find(std::get<std::string>(it->second.value));
+            if (id < 0 || !g.values[id].is_constant() || is_lut[id]) continue;
+            is_lut[id] = true;
+            const Value& v = g.values[id];
+            initializers.push_back(tensor(v.name, *v.constant, v.exponents, v.doc_string));
+        }
+        // 2. Nodes.
+        std::vector<fb::Offset<fbs::Node>> nodes;
+        for (const Node& n : g.nodes) nodes.push_back(node(n));
+        // 3. Variables: parameters become initializers, everything else a ValueInfo.
         std::vector<fb::Offset<fbs::ValueInfo>> value_infos;
         std::vector<fb::Offset<fbs::ValueInfo>> info_of(g.values.size());
         for (size_t v = 0; v < g.values.size(); ++v) {
             const Value& val = g.values[v];
+            if (is_lut[v]) continue;
             if (val.is_constant()) {
                 initializers.push_back(tensor(val.name, *val.constant, val.exponents, val.doc_string));
             } else {
@@ -58,65 +115,75 @@ public:
             placeholder.exponents = {0};
             value_infos.push_back(value_info(placeholder));
         }
-
-        std::vector<fb::Offset<fbs::Node>> nodes;
-        for (const Node& n : g.nodes) nodes.push_back(node(n));
-
-        fb::Offset<fb::Vector<fb::Offset<fbs::Tensor>>> test_in, test_out;
-        if (model_.has_test_values) {
-            test_in = b_.CreateVector(named_tensors(model_.test_inputs));
-            test_out = b_.CreateVector(named_tensors(model_.test_outputs));
+        // A constant graph output has no ValueInfo of its own; describe it like an activation.
+        for (int id : g.outputs) {
+            invariant(id >= 0 && id < static_cast<int>(g.values.size()), "write_espdl: bad graph output id");
+            if (g.values[id].is_constant() && info_of[id].IsNull()) info_of[id] = value_info(g.values[id]);
         }
+        // 4. Test tensors.
+        std::vector<fb::Offset<fbs::Tensor>> test_in, test_out;
+        if (model_.has_test_values) {
+            test_in = named_tensors(model_.test_inputs);
+            test_out = named_tensors(model_.test_outputs);
+        }
+        // 5. Graph (helper.make_graph).
+        const auto graph_name = b_.CreateString(g.name);
+        const auto init_vec = b_.CreateVector(initializers);
+        const auto info_vec = b_.CreateVector(value_infos);
+        fb::Offset<fb::Vector<fb::Offset<fbs::Tensor>>> test_in_vec, test_out_vec;
+        if (model_.has_test_values) {
+            test_in_vec = b_.CreateVector(test_in);
+            test_out_vec = b_.CreateVector(test_out);
+        }
+        const auto node_vec = b_.CreateVector(nodes);
         auto io = [&](const std::vector<int>& ids) {
             std::vector<fb::Offset<fbs::ValueInfo>> list;
             for (int id : ids) {
-                invariant(id >= 0 && id < static_cast<int>(g.values.size()), "write_espdl: bad graph input/output id");
-                // A constant graph output has no ValueInfo of its own; describe it like an activation.
-                list.push_back(g.values[id].is_constant() ? value_info(g.values[id]) : info_of[id]);
+                invariant(id >= 0 && id < static_cast<int>(g.values.size()) && !info_of[id].IsNull(),
+                          "write_espdl: bad graph input/output id");
+                list.push_back(info_of[id]);
             }
             return b_.CreateVector(list);
         };
         const auto inputs = io(g.inputs);
         const auto outputs = io(g.outputs);
-        const auto init_vec = b_.CreateVector(initializers);
-        const auto info_vec = b_.CreateVector(value_infos);
-        const auto node_vec = b_.CreateVector(nodes);
-        const auto graph_name = b_.CreateString(g.name);
-
         fbs::GraphBuilder gb(b_);
-        gb.add_node(node_vec);
-        gb.add_name(graph_name);
         gb.add_initializer(init_vec);
-        gb.add_input(inputs);
-        gb.add_output(outputs);
         gb.add_value_info(info_vec);
         if (model_.has_test_values) {
-            gb.add_test_inputs_value(test_in);
-            gb.add_test_outputs_value(test_out);
+            gb.add_test_inputs_value(test_in_vec);
+            gb.add_test_outputs_value(test_out_vec);
         }
-        const auto graph = gb.Finish();
+        gb.add_node(node_vec);
+        gb.add_name(graph_name);
+        gb.add_input(inputs);
+        gb.add_output(outputs);
+        const auto graph = finish(gb);
 
-        const auto opsets = b_.CreateVector(std::vector<fb::Offset<fbs::OperatorSetId>>{});
-        fb::Offset<fb::Vector<fb::Offset<fbs::StringStringEntry>>> metadata;
-        if (!g.metadata.empty()) {
-            std::vector<fb::Offset<fbs::StringStringEntry>> entries;
-            for (const auto& [k, v] : g.metadata)
-                entries.push_back(fbs::CreateStringStringEntry(b_, b_.CreateString(k), b_.CreateString(v)));
-            metadata = b_.CreateVector(entries);
+        // 6. Metadata (helper.make_metadata_props), 7. model (helper.make_model).
+        std::vector<fb::Offset<fbs::StringStringEntry>> entries;
+        for (const auto& [k, v] : g.metadata) {
+            const auto key = b_.CreateString(k);
+            const auto value = b_.CreateString(v);
+            fbs::StringStringEntryBuilder eb(b_);
+            eb.add_key(key);
+            eb.add_value(value);
+            entries.push_back(finish(eb));
         }
+        const auto opsets = b_.CreateVector(std::vector<fb::Offset<fbs::OperatorSetId>>{});
         fb::Offset<fb::String> doc;
         if (!model_.doc_string.empty()) doc = b_.CreateString(model_.doc_string);
-        if (g.ir_version < std::numeric_limits<int32_t>::min() || g.ir_version > std::numeric_limits<int32_t>::max())
-            fail("write_espdl: ir_version " + std::to_string(g.ir_version) + " does not fit the file's int32 field");
+        fb::Offset<fb::Vector<fb::Offset<fbs::StringStringEntry>>> metadata;
+        if (!entries.empty()) metadata = b_.CreateVector(entries);
 
         fbs::ModelBuilder mb(b_);
-        mb.add_ir_version(static_cast<int32_t>(g.ir_version));
+        mb.add_graph(graph);
         mb.add_opset_import(opsets);
+        mb.add_ir_version(static_cast<int32_t>(g.ir_version));
         mb.add_model_version(model_.model_version);
         if (!doc.IsNull()) mb.add_doc_string(doc);
-        mb.add_graph(graph);
         if (!metadata.IsNull()) mb.add_metadata_props(metadata);
-        b_.Finish(mb.Finish());
+        b_.Finish(finish(mb));
 
         const uint32_t size = b_.GetSize();
         std::vector<uint8_t> file(espdl::kEdl2HeaderSize + size, 0);
@@ -138,13 +205,14 @@ private:
     fb::Offset<fbs::Tensor> tensor(const std::string& name, const Tensor& t, const std::vector<int64_t>& exponents,
                                    const std::string& doc_string) {
         const auto name_off = b_.CreateString(name);
-        const auto dims = b_.CreateVector(t.shape());
-        const auto exps = b_.CreateVector(exponents);
+        const auto dims = int64_vector(t.shape());
+        const auto exps = int64_vector(exponents);
         fb::Offset<fb::String> doc;
         if (!doc_string.empty()) doc = b_.CreateString(doc_string);
         // raw_data: little-endian elements, zero-padded to whole 16-byte chunks (16-aligned in the buffer).
         const size_t chunks = (t.nbytes() + sizeof(fbs::AlignedBytes) - 1) / sizeof(fbs::AlignedBytes);
         fbs::AlignedBytes* dst = nullptr;
+        if (chunks == 0) b_.Align(sizeof(fbs::AlignedBytes));  // as the Python builder does for empty vectors
         const auto raw = b_.CreateUninitializedVectorOfStructs<fbs::AlignedBytes>(chunks, &dst);
         if (chunks) {
             uint8_t* bytes = reinterpret_cast<uint8_t*>(dst);
@@ -158,7 +226,7 @@ private:
         tb.add_raw_data(raw);
         tb.add_dims(dims);
         tb.add_exponents(exps);
-        return tb.Finish();
+        return finish(tb);
     }
 
     fb::Offset<fbs::ValueInfo> value_info(const Value& v) {
@@ -167,30 +235,41 @@ private:
         if (!v.doc_string.empty()) doc = b_.CreateString(v.doc_string);
         fb::Offset<fbs::TensorShape> shape;
         if (v.shape_known || !v.shape.empty()) {
-            std::vector<fb::Offset<fbs::Dimension>> dims;
+            std::vector<fb::Offset<fbs::DimensionValue>> values;
             for (int64_t d : v.shape) {
                 fbs::DimensionValueBuilder dv(b_);
                 if (d >= 0) {
                     dv.add_dim_type(fbs::DimensionValueType::VALUE);
                     dv.add_dim_value(d);
                 }
-                const auto value = dv.Finish();
-                dims.push_back(fbs::CreateDimension(b_, value));
+                values.push_back(finish(dv));
             }
-            shape = fbs::CreateTensorShape(b_, b_.CreateVector(dims));
+            std::vector<fb::Offset<fbs::Dimension>> dims;
+            for (const auto& value : values) {
+                fbs::DimensionBuilder db(b_);
+                db.add_value(value);
+                dims.push_back(finish(db));
+            }
+            const auto dim_vec = b_.CreateVector(dims);
+            fbs::TensorShapeBuilder sb(b_);
+            sb.add_dim(dim_vec);
+            shape = finish(sb);
         }
         fbs::TensorTypeAndShapeBuilder ts(b_);
         if (!shape.IsNull()) ts.add_shape(shape);
         ts.add_elem_type(static_cast<fbs::TensorDataType>(v.dtype));
-        const auto tensor_type = ts.Finish();
-        const auto type = fbs::CreateTypeInfo(b_, fbs::TypeInfoValue::tensor_type, tensor_type.Union());
-        const auto exps = b_.CreateVector(v.exponents);
+        const auto tensor_type = finish(ts);
+        fbs::TypeInfoBuilder tb(b_);
+        tb.add_value_type(fbs::TypeInfoValue::tensor_type);
+        tb.add_value(tensor_type.Union());
+        const auto type = finish(tb);
+        const auto exps = int64_vector(v.exponents);
         fbs::ValueInfoBuilder vb(b_);
         vb.add_name(name);
         if (!doc.IsNull()) vb.add_doc_string(doc);
         vb.add_value_info_type(type);
         vb.add_exponents(exps);
-        return vb.Finish();
+        return finish(vb);
     }
 
     fb::Offset<fbs::Attribute> attribute(const std::string& name, const Attribute& a) {
@@ -208,7 +287,7 @@ private:
             t = tensor("", *v, {0}, "");
             type = fbs::AttributeType::TENSOR;
         } else if (const auto* v = std::get_if<Attribute::Ints>(&a.value)) {
-            ints = b_.CreateVector(*v);
+            ints = int64_vector(*v);
             type = fbs::AttributeType::INTS;
         } else if (const auto* v = std::get_if<Attribute::Floats>(&a.value)) {
             floats = b_.CreateVector(*v);
@@ -236,7 +315,7 @@ private:
         if (!floats.IsNull()) ab.add_floats(floats);
         if (!strings.IsNull()) ab.add_strings(strings);
         ab.add_attr_type(type);
-        return ab.Finish();
+        return finish(ab);
     }
 
     fb::Offset<fbs::Node> node(const Node& n) {
@@ -252,20 +331,21 @@ private:
         };
         const auto inputs = names(n.inputs);
         const auto outputs = names(n.outputs);
-        const auto name = b_.CreateString(n.name);
-        fb::Offset<fb::String> domain;
+        fb::Offset<fb::String> name, domain;
+        if (!n.name.empty()) name = b_.CreateString(n.name);
         if (!n.domain.empty()) domain = b_.CreateString(n.domain);
         std::vector<fb::Offset<fbs::Attribute>> attrs;
         for (const auto& [key, value] : n.attrs) attrs.push_back(attribute(key, value));
-        const auto attr_vec = b_.CreateVector(attrs);
+        fb::Offset<fb::Vector<fb::Offset<fbs::Attribute>>> attr_vec;
+        if (!attrs.empty()) attr_vec = b_.CreateVector(attrs);
         fbs::NodeBuilder nb(b_);
         nb.add_op_type(op_type);
         nb.add_input(inputs);
         nb.add_output(outputs);
-        nb.add_name(name);
+        if (!name.IsNull()) nb.add_name(name);
         if (!domain.IsNull()) nb.add_domain(domain);
-        nb.add_attribute(attr_vec);
-        return nb.Finish();
+        if (!attr_vec.IsNull()) nb.add_attribute(attr_vec);
+        return finish(nb);
     }
 
     std::vector<fb::Offset<fbs::Tensor>> named_tensors(const std::vector<NamedTensor>& list) {
@@ -274,8 +354,21 @@ private:
         return out;
     }
 
+    // An [int64] vector. The Python builder aligns even an empty vector to its element size (the C++ builder skips
+    // the alignment for empty vectors), so do that here to keep the bytes the same.
+    fb::Offset<fb::Vector<int64_t>> int64_vector(const std::vector<int64_t>& v) {
+        if (v.empty()) b_.Align(sizeof(int64_t));
+        return b_.CreateVector(v);
+    }
+
+    // Ends a table started by a generated XBuilder (instead of its Finish()), with Python-style vtable sharing.
+    template <typename TableBuilder>
+    fb::Offset<typename TableBuilder::Table> finish(TableBuilder& builder) {
+        return fb::Offset<typename TableBuilder::Table>(b_.end_table(builder.start_));
+    }
+
     const EspdlModel& model_;
-    fb::FlatBufferBuilder b_;
+    PythonStyleBuilder b_;
 };
 
 void write_all(int fd, const uint8_t* data, size_t size) {

@@ -45,6 +45,7 @@ TEST(EspdlWriter, EveryRealFileRoundTripsFieldByField) {
     const auto files = real_model_files();
     ASSERT_GE(files.size(), 90u);
     int identical_bytes = 0;
+    std::vector<std::string> differing;
     for (const auto& path : files) {
         SCOPED_TRACE(path);
         EspdlModel original = read_espdl(path);
@@ -55,10 +56,16 @@ TEST(EspdlWriter, EveryRealFileRoundTripsFieldByField) {
         test::expect_same_model(original, again);
         // Deterministic: writing the re-read model gives the same bytes.
         EXPECT_EQ(write_espdl_bytes(again), written);
-        identical_bytes += read_bytes(path) == written;
+        if (read_bytes(path) == written) ++identical_bytes;
+        else differing.push_back(fs::path(path).filename().string());
     }
+    for (const auto& name : differing) std::printf("[ info ] not byte-identical: %s\n", name.c_str());
     std::printf("[ info ] %zu files round-trip; %d of them byte-identical to the original\n", files.size(),
                 identical_bytes);
+    // Writing objects in ESP-PPQ's creation order with Python-style vtable sharing reproduces the original bytes of
+    // every EDL2 file except the three fmnist_res exports (measured: 85 of 91); the EDL1/PDL1 files are other
+    // containers, which espq reads but never writes.
+    EXPECT_GE(identical_bytes, 85);
 }
 
 TEST(EspdlWriter, ImageFollowsTheEdl2Layout) {
