@@ -18,6 +18,7 @@ namespace espq {
 
 struct PassOptions {
     bool relu6_to_relu = false;             // Clip(0,6) -> Relu: changes the function, opt-in (--relu6-to-relu)
+    bool equalize = false;                  // layerwise weight equalization, opt-in (--equalize)
     std::set<std::string> disabled;         // pass names to skip
 };
 
@@ -26,6 +27,9 @@ public:
     virtual ~GraphPass() = default;
     virtual std::string name() const = 0;
     virtual bool changes_function() const { return false; }
+    // A pass that is not a local rewrite (e.g. a global rebalancing) runs in the first round of the list only;
+    // running it again would keep refining instead of reaching a fixed point.
+    virtual bool run_once() const { return false; }
     // Returns the number of rewrites made (0 = graph untouched).
     virtual int run(Graph& graph) const = 0;
 };

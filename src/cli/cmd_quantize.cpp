@@ -21,7 +21,7 @@ struct QuantizeFlags {
     std::string model, calib, target = "esp32s3", output, method = "auto";
     int bits = 8;
     int threads = 0;
-    bool relu6_to_relu = false, no_test_values = false, json = false;
+    bool relu6_to_relu = false, equalize = false, no_test_values = false, json = false;
     std::vector<std::string> input_shapes, layer_bits, exponents, disabled_passes, metadata;
     DataFlags data;
 };
@@ -62,6 +62,7 @@ int run_quantize(const QuantizeFlags& f, const GlobalOptions& global) {
     o.plan.bits = f.bits;
     o.plan.method = parse_calib_method(f.method);
     o.passes.relu6_to_relu = f.relu6_to_relu;
+    o.passes.equalize = f.equalize;
     for (const auto& d : f.disabled_passes) {
         const auto names = all_pass_names();
         if (std::find(names.begin(), names.end(), d) == names.end())
@@ -152,6 +153,9 @@ Command make_quantize_command(CLI::App& app, const GlobalOptions& global) {
     sub->add_option("--layer-bits", f->layer_bits, "Per-node precision, NODE=16 (repeatable; mixed precision)");
     sub->add_option("--exponent", f->exponents, "Pin a tensor's exponent, TENSOR=-5 (repeatable)");
     sub->add_flag("--relu6-to-relu", f->relu6_to_relu, "Replace Clip(0,6) by Relu (changes the model; opt-in)");
+    sub->add_flag("--equalize", f->equalize,
+                  "Layerwise weight equalization across Conv/Gemm pairs (function-preserving; ReLU6 blocks it, "
+                  "combine with --relu6-to-relu)");
     sub->add_option("--disable-pass", f->disabled_passes, "Skip an optimizer pass by name (repeatable)");
     sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic input shape, NAME=1,C,H,W");
     sub->add_option("--metadata", f->metadata, "Extra metadata_props entry KEY=VALUE (repeatable)");

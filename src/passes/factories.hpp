@@ -14,6 +14,7 @@ std::unique_ptr<GraphPass> make_fuse_bias_add();
 std::unique_ptr<GraphPass> make_matmul_to_gemm();
 std::unique_ptr<GraphPass> make_normalize_gemm();
 std::unique_ptr<GraphPass> make_relu6_to_relu();
+std::unique_ptr<GraphPass> make_equalize_layers();
 std::unique_ptr<GraphPass> make_fuse_swish();
 std::unique_ptr<GraphPass> make_fuse_hardswish();
 std::unique_ptr<GraphPass> make_fuse_conv_relu();

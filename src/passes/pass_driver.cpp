@@ -37,6 +37,7 @@ std::vector<PassReport> run_passes(Graph& graph, const PassOptions& options) {
     for (int round = 0; round < 4; ++round) {
         int total = 0;
         for (size_t k = 0; k < passes.size(); ++k) {
+            if (round > 0 && passes[k]->run_once()) continue;
             const int n = passes[k]->run(graph);
             if (n) {
                 graph.verify();

@@ -6,29 +6,30 @@ namespace espq {
 namespace {
 struct Entry {
     std::unique_ptr<GraphPass> (*make)();
-    bool opt_in_relu6;
+    bool PassOptions::*opt_in;  // the option that enables an opt-in pass; nullptr = always on
 };
 // Order matters: clean-ups first so that patterns are adjacent, then folds that create constants, then
 // fusions that need folded weights, activation fusion last (it changes which tensor a Conv produces).
 const Entry kPasses[] = {
-    {passes::make_remove_identity, false},  //
-    {passes::make_fold_constants, false},   //
-    {passes::make_fold_batchnorm, false},   //
-    {passes::make_matmul_to_gemm, false},   //
-    {passes::make_fuse_bias_add, false},    //
-    {passes::make_normalize_gemm, false},   //
-    {passes::make_relu6_to_relu, true},     // opt-in: changes the function
-    {passes::make_fuse_swish, false},       //
-    {passes::make_fuse_hardswish, false},   //
-    {passes::make_fuse_conv_relu, false},   //
-    {passes::make_remove_dead_nodes, false},
+    {passes::make_remove_identity, nullptr},                      //
+    {passes::make_fold_constants, nullptr},                       //
+    {passes::make_fold_batchnorm, nullptr},                       //
+    {passes::make_matmul_to_gemm, nullptr},                       //
+    {passes::make_fuse_bias_add, nullptr},                        //
+    {passes::make_normalize_gemm, nullptr},                       //
+    {passes::make_relu6_to_relu, &PassOptions::relu6_to_relu},    // opt-in: changes the function
+    {passes::make_equalize_layers, &PassOptions::equalize},       // opt-in: needs folded BN, Gemm in [K, N] form
+    {passes::make_fuse_swish, nullptr},                           //
+    {passes::make_fuse_hardswish, nullptr},                       //
+    {passes::make_fuse_conv_relu, nullptr},                       //
+    {passes::make_remove_dead_nodes, nullptr},
 };
 }  // namespace
 
 std::vector<std::unique_ptr<GraphPass>> make_pass_list(const PassOptions& options) {
     std::vector<std::unique_ptr<GraphPass>> list;
     for (const auto& e : kPasses) {
-        if (e.opt_in_relu6 && !options.relu6_to_relu) continue;
+        if (e.opt_in && !(options.*e.opt_in)) continue;
         auto p = e.make();
         if (options.disabled.count(p->name())) continue;
         list.push_back(std::move(p));

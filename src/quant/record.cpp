@@ -102,6 +102,7 @@ nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan&
     espq["bits"] = options.plan.bits;
     espq["calibration_method"] = calib_method_name(options.plan.method);
     espq["relu6_to_relu"] = options.passes.relu6_to_relu;
+    espq["equalize"] = options.passes.equalize;
     nlohmann::json mixed = nlohmann::json::object();
     for (const auto& [k, v] : options.plan.node_bits) mixed[k] = v;
     espq["layer_bits"] = mixed;
