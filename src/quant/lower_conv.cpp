@@ -2,8 +2,8 @@
 #include <cmath>
 
 #include "espq/calibration.hpp"
+#include "espdl/layout.hpp"
 #include "quant/lower_context.hpp"
-#include "quant/weight_layout.hpp"
 
 namespace espq::quant {
 
@@ -67,9 +67,10 @@ void lower_conv(LowerContext& ctx, const Node& n) {
     const int e_w = weight_exponent(*wv.constant, bits);
     Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
                                 bits == 16 ? DType::Int16 : DType::Int8);
-    std::string tag;
-    Tensor stored = block_conv_filter(wq, depthwise, ctx.plan.target, bits, tag);
-    const int w = ctx.add_constant(wv.name, std::move(stored), {e_w}, "layout ==> " + tag);
+    const espdl::WeightKind kind = depthwise ? espdl::WeightKind::DepthwiseConv : espdl::WeightKind::Conv;
+    const int block = espdl::weight_block_size(wq.dtype(), ctx.policy.simd);
+    const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, static_cast<int>(rank) - 2, cout, block));
+    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), {e_w}, doc);
     std::vector<int> inputs = {xin_nhwc, w};
     if (n.input(2) >= 0) inputs.push_back(ctx.bias_constant(n, *g.value(n.inputs[2]).constant, e_in, e_w, bits));
 

@@ -1,7 +1,7 @@
 // Gemm (normalized: transB = 0, alpha = beta = 1) and MatMul with a constant 2-D second input.
+#include "espdl/layout.hpp"
 #include "espq/calibration.hpp"
 #include "quant/lower_context.hpp"
-#include "quant/weight_layout.hpp"
 
 namespace espq::quant {
 
@@ -25,10 +25,11 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
     const int e_w = weight_exponent(*wv.constant, bits);
     Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
                                 bits == 16 ? DType::Int16 : DType::Int8);
-    std::string tag;
-    Tensor stored = block_gemm_weight(wq, ctx.plan.target, bits, tag);
-    if (!is_gemm) stored.reshape(wv.shape);  // MatMul keeps the ONNX dims [K, N]
-    const int w = ctx.add_constant(wv.name, std::move(stored), {e_w}, "layout ==> " + tag);
+    // Gemm weights are stored [1,1,K,N]; a MatMul constant keeps its ONNX dims [K, N]. Same element order.
+    const espdl::WeightKind kind = is_gemm ? espdl::WeightKind::Gemm : espdl::WeightKind::MatMul;
+    const int block = espdl::weight_block_size(wq.dtype(), ctx.policy.simd);
+    const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, 2, wv.shape[1], block));
+    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), {e_w}, doc);
     std::vector<int> inputs = {ain, w};
     if (is_gemm && n.input(2) >= 0) {
         const Tensor& c = *g.value(n.inputs[2]).constant;
