@@ -3,13 +3,14 @@
 #   make test   - install missing Debian packages, build in Release, run every test (what .ci/run runs)
 #   make test-asan - the same suites (minus the data-heavy ones) in an ASan+UBSan build
 #   make bench  - speed and accuracy benchmarks (long; not part of the tests)
+#   make readme-ops - regenerate README's supported-operator table from the code (espq ops --markdown)
 JOBS ?= 2
 BUILD ?= build
 SAN_BUILD ?= build-asan
 ESPQ = $(BUILD)/espq
 DEMO_OUT ?= out/demo
 
-.PHONY: all deps build build-asan demo test test-release test-asan bench clean
+.PHONY: all deps build build-asan demo test test-release test-asan bench readme-ops clean
 
 all: build
 
@@ -53,6 +54,16 @@ bench: build
 		--data tests/data/bench/fashion64/eval1000.npy --scale 1/255
 	$(ESPQ) bench tests/data/bench/fmnist_cnn.onnx --calib tests/data/bench/fashion28/calib.npy \
 		--data tests/data/bench/fashion28/eval1000.npy --scale 1/255
+
+# README's operator table is `espq ops --markdown`, pasted between the ops-table markers;
+# tests/cli/test_cli_ops.cpp fails when it is out of date.
+readme-ops: build
+	$(ESPQ) ops --markdown > $(BUILD)/ops-table.md
+	awk -v table=$(BUILD)/ops-table.md \
+		'/<!-- ops-table:end -->/ { while ((getline line < table) > 0) print line; skip = 0 } \
+		 !skip { print } \
+		 /<!-- ops-table:begin -->/ { skip = 1 }' README.md > README.md.tmp
+	mv README.md.tmp README.md
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) out

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "espq/error.hpp"
 
 namespace espq::cli {
@@ -17,12 +18,19 @@ int run_app(int argc, char** argv) {
     app.require_subcommand(1);
     // -v / -q are accepted after the subcommand too (espq quantize ... -q), as users and makefiles write them.
     app.fallthrough();
+    app.formatter(make_help_formatter());  // before the subcommands are added: they copy it
     app.footer(
+        "Exit status:\n"
+        "  0  success (check: the target can run every node; verify: every test output passes)\n"
+        "  1  bad input: a one-line message on stderr names the file, node or tensor, the rule and the fix;\n"
+        "     also 'check' finding problems and 'verify' finding a mismatch. No output file is left behind.\n"
+        "  2  internal error (a bug in espq: please report it with the command you ran)\n\n"
         "Examples:\n"
-        "  espq inspect model.onnx\n"
+        "  espq check model.onnx --target esp32s3\n"
         "  espq quantize model.onnx --calib data/ --target esp32s3\n"
         "  espq verify model.espdl\n"
-        "Run 'espq <command> --help' for the options of a command.");
+        "  espq ops --target esp32s3\n"
+        "Run 'espq <command> --help' for the description, options and examples of a command.");
     GlobalOptions global;
     app.add_flag("-v,--verbose", global.verbose, "More log output (repeat for debug)");
     app.add_flag("-q,--quiet", global.quiet, "Only errors");
@@ -37,7 +45,18 @@ int run_app(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 1;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        // A usage error is a user error like any other: one line, exit status 1.
+        std::string where = "espq";
+        for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+        std::string what = e.what();
+        if (where == "espq" && argc > 1 && argv[1][0] != '-') {
+            std::string names;
+            for (const auto& c : commands) names += (names.empty() ? "" : ", ") + c.sub->get_name();
+            what = std::string("unknown command '") + argv[1] + "'; the commands are " + names;
+        }
+        std::cerr << "espq: error: " << what << " (see '" << where << " --help')\n";
+        return 1;
     }
     spdlog::set_level(global.quiet ? spdlog::level::err
                       : global.verbose >= 2 ? spdlog::level::debug

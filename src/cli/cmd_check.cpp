@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "cli/model_file.hpp"
 #include "espq/onnx_import.hpp"
 #include "espq/passes.hpp"
@@ -63,6 +64,7 @@ int run_check(const CheckFlags& f) {
         std::cout << f.model << ": " << (problems.empty() ? "OK, ESP-DL can run every node on " : "cannot run on ")
                   << target_name(target) << (problems.empty() ? "" : " (" + std::to_string(problems.size()) + " problem(s))")
                   << "\n";
+        if (!problems.empty()) std::cout << "('espq ops' lists the operators espq quantizes for each target)\n";
     }
     return problems.empty() ? 0 : 1;
 }
@@ -78,8 +80,18 @@ Command make_check_command(CLI::App& app, const GlobalOptions& /*global*/) {
     sub->add_flag("--relu6-to-relu", f->relu6_to_relu, "Check as quantize --relu6-to-relu would run");
     sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic input shape, NAME=1,C,H,W");
     sub->add_flag("--json", f->json, "Print one JSON summary on stdout");
-    sub->footer("Exit code 0 when the model can be quantized and run, 1 otherwise.\n\nExample:\n"
-                "  espq check model.onnx --target esp32s3");
+    set_manual(sub,
+               "Loads the model, runs the optimizer passes and lowers it for the target with placeholder exponents "
+               "(no calibration data needed, well under a second), and lists every operator, attribute or shape "
+               "the target's ESP-DL runtime cannot run, each with the node name, the rule and the fix (e.g. "
+               "'Max with a constant: replace Max(x, const) by Clip'). Warnings list what quantize would adjust. "
+               "'espq ops' prints the table of supported operators per target. Exit status: 0 when the model can "
+               "be quantized and run on the target, 1 otherwise.");
+    sub->footer(
+        "Examples:\n"
+        "  espq check model.onnx --target esp32s3\n"
+        "  espq check model.onnx --target esp32p4 --bits 16\n"
+        "  espq check model.onnx --input-shape input=1,3,224,224 --json");
     return {sub, [f]() { return run_check(*f); }};
 }
 

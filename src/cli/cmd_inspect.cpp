@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "cli/model_file.hpp"
 #include "espq/espdl.hpp"
 #include "espq/onnx_import.hpp"
@@ -165,6 +166,13 @@ Command make_inspect_command(CLI::App& app, const GlobalOptions& /*global*/) {
     sub->add_option("--input-shape", opts->input_shapes,
                     "Fix a dynamic input shape, NAME=1,C,H,W (repeatable)");
     sub->add_flag("--json", opts->json, "Print one JSON object on stdout instead of text");
+    set_manual(sub,
+               "For an .onnx model: opset, inputs and outputs with their (static) shapes, operator counts, "
+               "parameter count and size, and the operators ESP-DL has no module for (with what espq does about "
+               "them or what to change). For an .espdl model: metadata, inputs and outputs with their exponents, "
+               "operators and quant types, every tensor with its stored layout, and whether the file carries "
+               "test values for 'espq verify'. The kind is detected from the file's magic bytes. Exit status: 0, "
+               "or 1 on bad input.");
     sub->footer(
         "Examples:\n"
         "  espq inspect models/gesture_mbv2.onnx\n"
@@ -173,6 +181,7 @@ Command make_inspect_command(CLI::App& app, const GlobalOptions& /*global*/) {
     return {sub, [opts]() {
                 const bool espdl = detect_model_kind(opts->model) == ModelKind::Espdl;
                 nlohmann::json j = espdl ? inspect_espdl(*opts) : inspect_onnx(*opts);
+                j["command"] = "inspect";
                 if (opts->json) std::cout << j.dump(2) << "\n";
                 else if (espdl) print_espdl_text(j);
                 else print_text(j);

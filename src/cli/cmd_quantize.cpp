@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
+#include "cli/help.hpp"
 #include "cli/model_file.hpp"
 #include "cli/output_files.hpp"
 #include "cli/progress.hpp"
@@ -165,8 +166,18 @@ Command make_quantize_command(CLI::App& app, const GlobalOptions& global) {
     f->data.add_to(sub, "calib-count");
     std::string passes;
     for (const auto& p : all_pass_names()) passes += (passes.empty() ? "" : ", ") + p;
-    sub->footer("Optimizer passes (in order): " + passes +
-                "\n\nExamples:\n"
+    set_manual(sub,
+               "Loads the float ONNX model, runs the optimizer passes (in order: " + passes + "), "
+               "collects activation statistics on the calibration samples (preprocessed by the data flags below), "
+               "chooses a power-of-two exponent per tensor and a precision per layer, lowers the graph to ESP-DL's "
+               "operators and weight layouts for the target, and embeds the first calibration sample and the "
+               "emulated chip's output as test values for Model::test(). It writes MODEL.espdl, MODEL.info (a "
+               "readable dump) and MODEL.json (the quantization record, with the preprocessing to repeat on the "
+               "device), all three or none. --calib-method auto refines exponents by emulating the quantized "
+               "model; int16 (--bits 16) and mixed precision (--layer-bits) trade size for accuracy. Run 'espq "
+               "check' first to list unsupported nodes, 'espq ops' for the operator table. Exit status: 0, or 1 "
+               "on bad input (nothing is written).");
+    sub->footer("Examples:\n"
                 "  espq quantize models/gesture_mbv2.onnx --calib models/calib --scale 1/255 -o out/\n"
                 "  espq quantize model.onnx --calib calib.npy --bits 16\n"
                 "  espq quantize model.onnx --calib photos/ --resize 96x96 --grayscale --scale 1/255 \\\n"

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "cli/model_runner.hpp"
 #include "espq/npy.hpp"
 
@@ -88,12 +89,19 @@ Command make_run_command(CLI::App& app, const GlobalOptions& /*global*/) {
     sub->add_option("--target", f->target, "Chip to emulate for .espdl files without target metadata");
     sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic ONNX input shape, NAME=1,C,H,W");
     sub->add_flag("--json", f->json, "Print one JSON summary on stdout");
+    set_manual(sub,
+               "Runs a float .onnx model in the reference executor, or an .espdl model in the bit-exact emulator "
+               "of the target's integer kernels, on the samples of a .npy file: exactly one model input, or N of "
+               "them stacked along a leading axis. Float input to an .espdl model is quantized with the model's "
+               "input exponent (and must be in its stored layout, NHWC for images) and the outputs are "
+               "dequantized to float; int8/int16 input (or --raw) is taken as the stored integers and the raw "
+               "integer outputs are returned. Outputs are stacked like the input; a model with several outputs "
+               "writes NAME_0.npy, NAME_1.npy, ... Exit status: 0, or 1 on bad input.");
     sub->footer(
-        "Float input to an .espdl model is quantized with the model's input exponent (and must be in its stored\n"
-        "layout, NHWC for images); int8/int16 input is taken as raw values.\n\n"
         "Examples:\n"
         "  espq run model.espdl --input x.npy --output y.npy\n"
-        "  espq run model.onnx --input x.npy --output y_float.npy");
+        "  espq run model.onnx --input x.npy --output y_float.npy\n"
+        "  espq run model.espdl --input test_input_int8.npy --raw --output y_int8.npy");
     return {sub, [f]() { return run_run(*f); }};
 }
 

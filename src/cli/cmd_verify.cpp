@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "espq/verify.hpp"
 
 namespace espq::cli {
@@ -64,6 +65,7 @@ int run_verify(const VerifyFlags& f) {
     const TestVectorReport r = verify_test_vectors(model, target);
     if (f.json) {
         nlohmann::json j;
+        j["command"] = "verify";
         j["file"] = f.model;
         j["target"] = target_name(target);
         j["pass"] = r.pass;
@@ -117,12 +119,18 @@ Command make_verify_command(CLI::App& app, const GlobalOptions& /*global*/) {
     sub->add_option("--target", f->target, "esp32s3, esp32p4 or c (default: the file's metadata 'target')");
     sub->add_option("--key", f->key, "AES-128 key in hex for an encrypted model (32 hex digits)");
     sub->add_flag("--json", f->json, "Print one JSON object on stdout instead of text");
+    set_manual(sub,
+               "Runs the test input embedded in an .espdl file (quantize embeds one by default) through the "
+               "bit-exact emulator of the target's integer kernels and compares the result with the embedded test "
+               "output, with the tolerances of ESP-DL's Model::test(): int8 exact, int16 within +-1, float within "
+               "2e-5. This is what the device checks when the application calls Model::test(). The target comes "
+               "from the file's metadata unless --target is given. Exit status: 0 when every test output passes, "
+               "1 otherwise (or on bad input).");
     sub->footer(
-        "Tolerances are those of ESP-DL's Model::test(): int8 exact, int16 within +-1, float within 2e-5.\n"
-        "Exit status: 0 when every test output passes, 1 otherwise.\n"
         "Examples:\n"
         "  espq verify model.espdl\n"
-        "  espq verify model.espdl --target esp32s3 --json");
+        "  espq verify model.espdl --target esp32s3 --json\n"
+        "  espq verify encrypted.espdl --key 000102030405060708090a0b0c0d0e0f");
     return {sub, [f]() { return run_verify(*f); }};
 }
 

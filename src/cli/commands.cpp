@@ -12,6 +12,7 @@ std::vector<Command> register_commands(CLI::App& app, const GlobalOptions& globa
     c.push_back(make_verify_command(app, global));
     c.push_back(make_inspect_command(app, global));
     c.push_back(make_bench_command(app, global));
+    c.push_back(make_ops_command(app, global));
     return c;
 }
 

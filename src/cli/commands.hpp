@@ -32,5 +32,6 @@ Command make_run_command(CLI::App& app, const GlobalOptions& global);
 Command make_bench_command(CLI::App& app, const GlobalOptions& global);
 Command make_check_command(CLI::App& app, const GlobalOptions& global);
 Command make_verify_command(CLI::App& app, const GlobalOptions& global);
+Command make_ops_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace espq::cli

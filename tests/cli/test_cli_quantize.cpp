@@ -8,24 +8,15 @@
 
 #include "espq/espdl.hpp"
 #include "espq/npy.hpp"
-#include "support.hpp"
+#include "cli_helpers.hpp"
 
 using namespace espq;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-std::string fresh_dir(const std::string& name) {
-    const std::string d = test::temp_dir() + "/" + name;
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
+using test::fresh_dir;
+using test::slurp;
 
 const std::string kModel = test::data_path("bench/fmnist_cnn.onnx");
 const std::string kCalib = test::data_path("bench/fashion28/calib.npy");
@@ -35,14 +26,8 @@ std::vector<std::string> quantize_args(const std::string& out) {
 }
 
 void expect_user_error(const test::RunResult& r, const std::string& needle, const std::string& dir) {
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    // Progress lines may precede it; the error itself is the last line, alone, and names the problem.
-    ASSERT_FALSE(r.err.empty());
-    std::string body = r.err.substr(0, r.err.size() - 1);
-    const std::string last = body.substr(body.rfind('\n') == std::string::npos ? 0 : body.rfind('\n') + 1);
-    EXPECT_EQ(last.rfind("espq: error: ", 0), 0u) << r.err;
-    EXPECT_NE(last.find(needle), std::string::npos) << r.err;
-    if (!dir.empty()) EXPECT_TRUE(fs::is_empty(dir)) << "no output may be left behind in " << dir;
+    test::expect_user_error(r, needle);
+    EXPECT_TRUE(fs::is_empty(dir)) << "no output may be left behind in " << dir;
 }
 
 }  // namespace

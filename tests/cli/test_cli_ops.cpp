@@ -1,0 +1,128 @@
+// `espq ops`: the supported-operator table is computed from the code, README's copy is kept in sync, and the
+// table agrees with facts known independently (ESP-DL's module list, the bench models that quantize).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "cli_helpers.hpp"
+#include "espq/float_ops.hpp"
+
+using namespace espq;
+
+namespace {
+
+const char* const kBegin = "<!-- ops-table:begin -->\n";
+const char* const kEnd = "<!-- ops-table:end -->";
+
+const nlohmann::json& ops_json() {
+    static const nlohmann::json j = [] {
+        const auto r = test::run_cli({"ops", "--json"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return nlohmann::json::parse(r.out);
+    }();
+    return j;
+}
+
+const nlohmann::json& row(const std::string& op) {
+    for (const auto& r : ops_json()["operators"])
+        if (r["op"] == op) return r;
+    static const nlohmann::json none;
+    ADD_FAILURE() << "no row for " << op;
+    return none;
+}
+
+std::vector<int> bits(const std::string& op, const std::string& target) {
+    return row(op)["targets"][target]["bits"].get<std::vector<int>>();
+}
+
+}  // namespace
+
+TEST(CliOps, ReadmeTableIsTheCommandsOutput) {
+    const auto r = test::run_cli({"ops", "--markdown"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string readme = test::slurp(test::model_path("../README.md"));
+    const auto b = readme.find(kBegin), e = readme.find(kEnd);
+    ASSERT_NE(b, std::string::npos) << "README.md has no '" << kBegin << "' marker";
+    ASSERT_NE(e, std::string::npos) << "README.md has no '" << kEnd << "' marker";
+    const std::string in_readme = readme.substr(b + std::string(kBegin).size(), e - b - std::string(kBegin).size());
+    if (in_readme != r.out) {
+        const auto want = test::lines_of(r.out), have = test::lines_of(in_readme);
+        size_t i = 0;
+        while (i < want.size() && i < have.size() && want[i] == have[i]) ++i;
+        FAIL() << "README.md's operator table is out of date; regenerate it with `make readme-ops` "
+                  "(espq ops --markdown between the ops-table markers).\nFirst difference at table line "
+               << i + 1 << ":\n  README: " << (i < have.size() ? have[i] : "<end>")
+               << "\n  code:   " << (i < want.size() ? want[i] : "<end>");
+    }
+}
+
+TEST(CliOps, OneProbedRowPerOperatorTheLoaderAccepts) {
+    const auto& j = ops_json();
+    EXPECT_EQ(j["command"], "ops");
+    EXPECT_EQ(j["targets"], (std::vector<std::string>{"esp32s3", "esp32p4", "c"}));
+    std::vector<std::string> ops;
+    for (const auto& r : j["operators"]) {
+        ops.push_back(r["op"]);
+        EXPECT_NE(r["handling"], "no probe") << r["op"] << ": add a probe model to src/cli/op_probes.cpp";
+        ASSERT_TRUE(r["note"].is_string());
+        ASSERT_TRUE(r["espdl_module"].is_string());
+        for (const char* t : {"esp32s3", "esp32p4", "c"}) {
+            const auto& s = r["targets"][t];
+            ASSERT_TRUE(s["bits"].is_array()) << r["op"];
+            // Every width is either supported or has the pipeline's reason.
+            for (int b : {8, 16}) {
+                const auto v = s["bits"].get<std::vector<int>>();
+                const bool ok = std::find(v.begin(), v.end(), b) != v.end();
+                EXPECT_NE(ok, s["failures"].contains(std::to_string(b))) << r["op"] << " " << t << " " << b;
+            }
+        }
+    }
+    EXPECT_EQ(ops, float_op_types());
+}
+
+TEST(CliOps, AgreesWithIndependentFacts) {
+    // Conv, depthwise included, runs on every target at both widths (ESP-DL has all six kernels).
+    for (const char* t : {"esp32s3", "esp32p4", "c"}) EXPECT_EQ(bits("Conv", t), (std::vector<int>{8, 16})) << t;
+    // ESP-DL's int16 Resize is an empty stub: 8-bit only, with the reason in the note.
+    EXPECT_EQ(bits("Resize", "esp32s3"), std::vector<int>{8});
+    EXPECT_NE(row("Resize")["note"].get<std::string>().find("16-bit"), std::string::npos) << row("Resize");
+    // ESP-DL has no Max / GlobalMaxPool / ConvTranspose module: not supported, with the replacement.
+    EXPECT_TRUE(bits("Max", "esp32s3").empty());
+    EXPECT_NE(row("Max")["note"].get<std::string>().find("Clip"), std::string::npos) << row("Max");
+    EXPECT_EQ(row("Max")["espdl_module"], "missing");
+    EXPECT_TRUE(bits("GlobalMaxPool", "c").empty());
+    EXPECT_TRUE(bits("ConvTranspose", "esp32p4").empty());
+    // BatchNormalization after a Conv is folded by the optimizer, Constant nodes at load.
+    EXPECT_EQ(row("BatchNormalization")["handling"], "rewritten by pass fold_batchnorm");
+    EXPECT_EQ(row("Constant")["handling"], "folded at load");
+    EXPECT_EQ(bits("BatchNormalization", "esp32s3"), (std::vector<int>{8, 16}));
+}
+
+TEST(CliOps, EveryOperatorOfTheBenchModelsIsSupported) {
+    // The bench models quantize and verify (tests/e2e): every operator they contain must be in the table at 8
+    // and 16 bits on esp32s3.
+    std::set<std::string> seen;
+    for (const char* m : {"fmnist_cnn", "gesture_mbv2", "fmnist_mbv3", "fmnist_mbv3_bn"}) {
+        const auto r = test::run_cli({"inspect", test::data_path(std::string("bench/") + m + ".onnx"), "--json"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto j = nlohmann::json::parse(r.out);
+        for (const auto& [op, n] : j["ops"].items()) seen.insert(op);
+    }
+    EXPECT_GE(seen.size(), 5u);
+    for (const auto& op : seen) EXPECT_EQ(bits(op, "esp32s3"), (std::vector<int>{8, 16})) << op;
+}
+
+TEST(CliOps, TargetFilterAndFormats) {
+    const auto r = test::run_cli({"ops", "--target", "esp32p4", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["targets"], std::vector<std::string>{"esp32p4"});
+    EXPECT_EQ(j["operators"][0]["targets"].size(), 1u);
+    const auto text = test::run_cli({"ops", "--target", "c"});
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("Conv"), std::string::npos);
+    EXPECT_EQ(text.out.find("esp32s3"), std::string::npos) << "only the chosen target's column";
+    test::expect_user_error(test::run_cli({"ops", "--target", "esp8266"}), "esp8266");
+    EXPECT_EQ(test::run_cli({"ops", "--markdown", "--json"}).exit_code, 1) << "the formats exclude each other";
+}
