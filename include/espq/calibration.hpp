@@ -17,7 +17,8 @@ namespace espq {
 // Auto (the default): start from MSE, then for every tensor where minmax would choose a coarser exponent, keep
 // whichever of the two gives the smaller error at the model's outputs, measured by emulating the quantized
 // model on calibration samples (src/quant/refine.cpp). Local error alone is a poor guide: clipping an early
-// tensor costs more downstream than the rounding noise it saves.
+// tensor costs more downstream than the rounding noise it saves. 16-bit tensors instead take the minmax exponent
+// plus one bit of headroom: their rounding noise is negligible, saturation on unseen data is not.
 enum class CalibMethod { MinMax, KL, Percentile, MSE, Auto };
 CalibMethod parse_calib_method(const std::string& name);  // "minmax", "kl", "percentile", "mse", "auto"
 const char* calib_method_name(CalibMethod m);

@@ -18,7 +18,7 @@ std::map<std::string, int> refine_exponents(const Graph& g, const std::vector<Te
         reference.push_back(fe.run(inputs.back()));
     }
     PlanOptions trial = options;
-    trial.method = CalibMethod::MSE;
+    trial.method = CalibMethod::Auto;  // MSE at 8 bits, headroom at 16
     // Squared error of the emulated outputs against the float outputs over the samples.
     auto output_error = [&](const std::map<std::string, int>& overrides) {
         trial.tuned_exponents = overrides;
@@ -46,10 +46,13 @@ std::map<std::string, int> refine_exponents(const Graph& g, const std::vector<Te
     for (const Node& n : g.nodes)
         for (int o : n.outputs) order.push_back(o);
     int tried = 0, kept = 0;
+    const QuantPlan start = plan_quantization(g, stats, trial);  // each tensor's width (mixed precision)
     for (int v : order) {
         const Value& val = g.value(v);
         if (val.dtype != DType::Float32 || stats[v].count == 0 || options.exponent_overrides.count(val.name)) continue;
-        const int bits = options.bits;  // candidates at the model's default width
+        const int bits = start.tensors[v].bits;
+        // 16-bit tensors keep their headroom: calibration samples cannot show the saturation it prevents.
+        if (bits != 8) continue;
         const int e_mse = choose_exponent(stats[v], bits, CalibMethod::MSE);
         const int e_mm = choose_exponent(stats[v], bits, CalibMethod::MinMax);
         if (e_mm == e_mse) continue;

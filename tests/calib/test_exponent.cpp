@@ -103,3 +103,16 @@ TEST(Exponent, MethodNamesRoundTrip) {
         EXPECT_EQ(parse_calib_method(calib_method_name(m)), m);
     EXPECT_THROW(parse_calib_method("entropy"), UserError);
 }
+
+TEST(Exponent, AutoKeepsOneBitOfHeadroomAt16BitsAndStartsFromMseAt8) {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> n(0.f, 1.f);
+    std::vector<float> x(20000);
+    for (float& v : x) v = n(rng);
+    const TensorStats s = stats_of(x);
+    // 16 bits: one exponent coarser than minmax, so values up to twice the calibration maximum still fit.
+    EXPECT_EQ(choose_exponent(s, 16, CalibMethod::Auto), choose_exponent(s, 16, CalibMethod::MinMax) + 1);
+    EXPECT_GE(32767.0 * std::ldexp(1.0, choose_exponent(s, 16, CalibMethod::Auto)), 2 * s.absmax * 0.99);
+    // 8 bits: the MSE exponent (refined later against the emulated outputs).
+    EXPECT_EQ(choose_exponent(s, 8, CalibMethod::Auto), choose_exponent(s, 8, CalibMethod::MSE));
+}

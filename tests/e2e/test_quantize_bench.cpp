@@ -31,17 +31,19 @@ TEST_P(QuantizeBench, DefaultQuantizationBeatsEspPpq) {
 }
 
 // ESP-PPQ int8 on the first 1000 images: fmnist_cnn 92.9 % / 26.3 dB, gesture_mbv2 89.1 % / 21.4 dB,
-// fmnist_mbv3 61.9 % / 3.2 dB (espq must reach >= 88 % and >= 20 dB there). Bars: SQNR >= ESP-PPQ's + 3 dB;
-// top-1 >= ESP-PPQ's, except gesture_mbv2 where ESP-PPQ's 89.1 % lies above the float model's own 88.8 %:
-// there the bar is float - 0.5 pt (see the issue note); int16 within 0.3 pt of float top-1 and >= 50 dB.
+// fmnist_mbv3 61.9 % / 3.2 dB (espq must reach >= 88 % and >= 20 dB there). Bars: SQNR >= ESP-PPQ's + 6 dB;
+// top-1 >= ESP-PPQ's, except gesture_mbv2 where ESP-PPQ's 89.1 % lies above the float model's own 88.8 % on these
+// 1000 images: there the bar is float - 0.5 pt. On all 2000 evaluation images of the bench the order reverses:
+// float 88.50 %, ESP-PPQ's file (emulated) 88.60 % / 21.4 dB, espq 88.65 % / 31.6 dB (measured with espq eval).
+// int16: within 0.3 pt of float top-1 and >= 60 dB.
 INSTANTIATE_TEST_SUITE_P(Bench, QuantizeBench,
-                         ::testing::Values(Case{"fmnist_cnn", "28", 8, 92.9, 29.3},
-                                           Case{"gesture_mbv2", "96", 8, 88.3, 24.4},
+                         ::testing::Values(Case{"fmnist_cnn", "28", 8, 92.9, 32.3},
+                                           Case{"gesture_mbv2", "96", 8, 88.3, 27.4},
                                            Case{"fmnist_mbv3", "64", 8, 88.0, 20.0},
                                            Case{"fmnist_mbv3_bn", "64", 8, 88.0, 20.0},
-                                           Case{"fmnist_cnn", "28", 16, 93.4, 50.0},
-                                           Case{"gesture_mbv2", "96", 16, 88.5, 50.0},
-                                           Case{"fmnist_mbv3", "64", 16, 90.0, 50.0}),
+                                           Case{"fmnist_cnn", "28", 16, 93.4, 60.0},
+                                           Case{"gesture_mbv2", "96", 16, 88.5, 60.0},
+                                           Case{"fmnist_mbv3", "64", 16, 90.0, 60.0}),
                          [](const auto& info) {
                              return std::string(info.param.model) + "_int" + std::to_string(info.param.bits);
                          });
