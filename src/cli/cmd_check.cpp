@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
 #include "cli/model_file.hpp"
+#include "espq/emulator.hpp"
 #include "espq/onnx_import.hpp"
 #include "espq/passes.hpp"
 #include "espq/quantize.hpp"
@@ -48,6 +49,15 @@ int run_check(const CheckFlags& f) {
         lo.collect_errors = &problems;
         const LoweredModel low = lower_to_espdl(g, plan, lo);
         notes = low.notes;
+        // quantize runs the lowered model in the emulator for its test values: a kernel the emulator (hence
+        // our model of the chip) cannot prepare fails there, so it is a problem here too.
+        if (problems.empty()) {
+            try {
+                const Emulator emulator(low.model.graph, target);
+            } catch (const UserError& e) {
+                problems.push_back(e.what());
+            }
+        }
     }
     if (f.json) {
         nlohmann::json j;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.hpp"
+#include "espq/npy.hpp"
 
 namespace {
 
@@ -44,5 +45,31 @@ TEST(CliCheck, BenchModelsPass) {
     for (const char* m : {"fmnist_cnn", "gesture_mbv2", "fmnist_mbv3", "fmnist_mbv3_bn"}) {
         const auto r = espq::test::run_cli({"check", espq::test::data_path(std::string("bench/") + m + ".onnx")});
         EXPECT_EQ(r.exit_code, 0) << m << r.out << r.err;
+    }
+}
+
+TEST(CliCheck, AgreesWithQuantizeAtBothWidths) {
+    // check promises that quantize will succeed: for models using operators with width-specific support
+    // (see `espq ops`), both commands must give the same verdict.
+    const std::string calib = espq::test::temp_dir() + "/calib_check.npy";
+    espq::Tensor t(espq::DType::Float32, {2, 4, 8, 8});
+    for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = 0.03f * static_cast<float>(i % 64) - 1.f;
+    espq::save_npy(calib, t);
+    const std::vector<std::string> models = {
+        espq::test::OnnxBuilder().input("x", {1, 4, 8, 8}).initializer("slope", {1}, {0.25f})
+            .node("PRelu", {"x", "slope"}, {"y"}).output("y").save("check_prelu.onnx"),
+        espq::test::OnnxBuilder(20).input("x", {1, 4, 8, 8}).node("Gelu", {"x"}, {"y"}).output("y").save("check_gelu.onnx"),
+        espq::test::OnnxBuilder().input("x", {1, 4, 8, 8}).initializer("scales", {4}, {1, 1, 2, 2})
+            .node("Resize", {"x", "", "scales"}, {"y"}).output("y").save("check_resize.onnx"),
+    };
+    for (const auto& m : models) {
+        for (const char* bits : {"8", "16"}) {
+            SCOPED_TRACE(m + " --bits " + bits);
+            const auto c = espq::test::run_cli({"check", m, "--bits", bits});
+            const std::string out = espq::test::fresh_dir("check_agree");
+            const auto q = espq::test::run_cli({"quantize", m, "--calib", calib, "--bits", bits, "--calib-method",
+                                                "minmax", "-o", out + "/"});
+            EXPECT_EQ(c.exit_code, q.exit_code) << "check:\n" << c.out << "quantize:\n" << q.err;
+        }
     }
 }

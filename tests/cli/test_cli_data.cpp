@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -343,4 +344,56 @@ TEST(CliData, FloatInt8NpyNpzAndNpyFolder) {
     ASSERT_EQ(idx.size(), 1u);
     expect_close(fq, sample(f, static_cast<int>(idx[0]), 1, 0));
     EXPECT_EQ(fq.record["espq"]["data"]["kind"], "npy_folder");
+}
+
+TEST(CliData, EvalLabelsFromNpyTextAndClassSubfolders) {
+    // One Fashion-MNIST image of each class (so that sorted class folder names index the classes 0..9).
+    const Tensor all = load_npy(test::data_path("bench/fashion28/eval1000.npy"));
+    const Tensor all_labels = load_npy(test::data_path("bench/fashion28/eval1000_labels.npy"));
+    Tensor x(DType::UInt8, {10, 28, 28}), xf(DType::Float32, {10, 1, 28, 28});
+    std::vector<int64_t> labels;
+    for (int64_t i = 0, found = 0; found < 10 && i < all_labels.numel(); ++i) {
+        if (all_labels.data<int64_t>()[i] != static_cast<int64_t>(labels.size())) continue;
+        std::copy(all.data<uint8_t>() + i * 784, all.data<uint8_t>() + (i + 1) * 784, x.data<uint8_t>() + found * 784);
+        for (int k = 0; k < 784; ++k) xf.data<float>()[found * 784 + k] = x.data<uint8_t>()[found * 784 + k] / 255.f;
+        labels.push_back(found++);
+    }
+    ASSERT_EQ(labels.size(), 10u);
+    const std::string d = test::fresh_dir("eval_labels");
+    save_npy(d + "/x.npy", x);
+    save_npy(d + "/xf.npy", xf);
+    save_npy(d + "/labels.npy", Tensor::from<int64_t>({10}, labels));
+    std::string numbers, names;
+    for (int64_t l : labels) numbers += std::to_string(l) + "\n", names += "class_" + std::to_string(l) + "\n";
+    test::write_bytes(d + "/labels.txt", numbers);
+    test::write_bytes(d + "/names.txt", names);
+    const std::string folders = test::fresh_dir("eval_class_folders");
+    for (int n = 0; n < 10; ++n) {
+        fs::create_directories(folders + "/class_" + std::to_string(n));
+        ASSERT_TRUE(stbi_write_png((folders + "/class_" + std::to_string(n) + "/img.png").c_str(), 28, 28, 1,
+                                   x.data<uint8_t>() + n * 784, 28));
+    }
+    // Independent reference: the float model's outputs from `run`, scored here.
+    const std::string model = test::data_path("bench/fmnist_cnn.onnx");
+    ASSERT_EQ(test::run_cli({"run", model, "--input", d + "/xf.npy", "--output", d + "/y.npy"}).exit_code, 0);
+    const Tensor y = load_npy(d + "/y.npy");
+    ASSERT_EQ(y.numel(), 100);
+    int correct = 0;
+    for (int n = 0; n < 10; ++n) {
+        const float* row = y.data<float>() + n * 10;
+        correct += std::max_element(row, row + 10) - row == labels[n];
+    }
+    const double want = 10.0 * correct;
+    auto top1 = [&](const std::vector<std::string>& data_and_labels) {
+        std::vector<std::string> args = {"eval", model, "--scale", "1/255", "--json"};
+        args.insert(args.end(), data_and_labels.begin(), data_and_labels.end());
+        const auto r = test::run_cli(args);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.exit_code == 0 ? json::parse(r.out)["top1"].get<double>() : -1.0;
+    };
+    EXPECT_DOUBLE_EQ(top1({"--data", d + "/x.npy", "--labels", d + "/labels.npy"}), want);
+    EXPECT_DOUBLE_EQ(top1({"--data", d + "/x.npy", "--labels", d + "/labels.txt"}), want);
+    EXPECT_DOUBLE_EQ(top1({"--data", d + "/x.npy", "--labels", d + "/names.txt"}), want);
+    EXPECT_DOUBLE_EQ(top1({"--data", folders}), want);
+    EXPECT_GE(correct, 7) << "the float model classifies most of these";
 }
