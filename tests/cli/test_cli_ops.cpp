@@ -6,7 +6,9 @@
 #include <set>
 
 #include "cli_helpers.hpp"
+#include "emu/emu_op.hpp"
 #include "espq/float_ops.hpp"
+#include "quant/lower_context.hpp"
 
 using namespace espq;
 
@@ -125,4 +127,22 @@ TEST(CliOps, TargetFilterAndFormats) {
     EXPECT_EQ(text.out.find("esp32s3"), std::string::npos) << "only the chosen target's column";
     test::expect_user_error(test::run_cli({"ops", "--target", "esp8266"}), "esp8266");
     EXPECT_EQ(test::run_cli({"ops", "--markdown", "--json"}).exit_code, 1) << "the formats exclude each other";
+}
+
+TEST(CliOps, ConsistentWithTheLoweringAndEmulatorRegistries) {
+    // An operator the table calls supported and lowered has a lowering and an emulator kernel; one with both
+    // must be supported somewhere (otherwise its probe model, not the code, is wrong).
+    for (const auto& r : ops_json()["operators"]) {
+        const std::string op = r["op"];
+        bool anywhere = false;
+        for (const auto& [t, s] : r["targets"].items()) anywhere |= !s["bits"].empty();
+        const bool lowered = quant::find_lowering(op) != nullptr, emulated = emu::find_emu_op(op) != nullptr;
+        if (anywhere && r["handling"] == "lowered") {
+            EXPECT_TRUE(lowered) << op;
+            EXPECT_TRUE(emulated) << op;
+        }
+        if (lowered && emulated) {
+            EXPECT_TRUE(anywhere) << op << ": " << r["note"];
+        }
+    }
 }
