@@ -1,7 +1,10 @@
 // Two-pass activation statistics over the calibration set (ranges, then |x| histograms).
+#include <Eigen/Core>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -52,6 +55,16 @@ void parallel_over_samples(size_t count, int threads, const std::function<void(i
     if (error) std::rethrow_exception(error);
 }
 
+// Extends [lo, hi] by p[0..n) and tells whether every value is finite (Eigen's reductions are vectorised).
+bool update_range(const float* p, int64_t n, float& lo, float& hi) {
+    if (n == 0) return true;
+    const Eigen::Map<const Eigen::ArrayXf> a(p, n);
+    if (!a.allFinite()) return false;
+    lo = std::min(lo, a.minCoeff());
+    hi = std::max(hi, a.maxCoeff());
+    return true;
+}
+
 }  // namespace
 
 std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSource& samples,
@@ -77,13 +90,9 @@ std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSour
         executor.run(samples.get(i), [&](int v, const Tensor& x) {
             if (!tracked[v]) return;
             const float* p = x.data<float>();
-            float lo = r[v].min, hi = r[v].max;
-            bool finite = true;
-            for (int64_t k = 0; k < x.numel(); ++k) {
-                lo = std::min(lo, p[k]);
-                hi = std::max(hi, p[k]);
-                finite &= std::isfinite(p[k]);
-            }
+            const int64_t n = x.numel();  // hoisted: the loops below must vectorise
+            float lo = static_cast<float>(r[v].min), hi = static_cast<float>(r[v].max);
+            const bool finite = update_range(p, n, lo, hi);
             if (!finite)
                 throw UserError("calibration sample " + std::to_string(i) + ": tensor '" + graph.value(v).name +
                                 "' contains NaN or Inf; check the sample data and its preprocessing");
@@ -110,6 +119,8 @@ std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSour
     // Pass 2: histograms of |x| over [0, absmax]; integer counts make the merge order-independent.
     const int bins = options.histogram_bins;
     std::vector<std::vector<std::vector<int64_t>>> hists(threads, std::vector<std::vector<int64_t>>(nv));
+    std::vector<std::vector<uint32_t>> partial(threads);
+    std::vector<Eigen::ArrayXi> bin_index(threads);
     parallel_over_samples(samples.count, threads, options.progress, 2, [&](int t, size_t i) {
         auto& h = hists[t];
         executor.run(samples.get(i), [&](int v, const Tensor& x) {
@@ -117,11 +128,21 @@ std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSour
             if (h[v].empty()) h[v].assign(static_cast<size_t>(bins), 0);
             const double scale = bins / stats[v].absmax;
             const float* p = x.data<float>();
+            const int64_t n = x.numel();
+            // Bin indices are computed vectorised first; four interleaved partial histograms then keep runs of
+            // equal bins (zeros after a ReLU) from serialising every increment on the previous one.
+            Eigen::ArrayXi& idx = bin_index[t];
+            idx.resize(n);
+            const Eigen::Map<const Eigen::ArrayXf> a(p, n);
+            idx = (a.abs() * static_cast<float>(scale)).cast<int>().min(bins - 1);
+            std::vector<uint32_t>& part = partial[t];
+            part.assign(4 * static_cast<size_t>(bins), 0);
+            int64_t k = 0;
+            for (; k + 4 <= n; k += 4)
+                for (int j = 0; j < 4; ++j) ++part[j * bins + idx[k + j]];
+            for (; k < n; ++k) ++part[idx[k]];
             int64_t* hv = h[v].data();
-            for (int64_t k = 0; k < x.numel(); ++k) {
-                const int b = static_cast<int>(std::fabs(p[k]) * scale);
-                ++hv[std::min(b, bins - 1)];
-            }
+            for (int b = 0; b < bins; ++b) hv[b] += part[b] + part[bins + b] + part[2 * bins + b] + part[3 * bins + b];
         });
     });
     for (size_t v = 0; v < nv; ++v) {
