@@ -1,8 +1,10 @@
 // Single-input activations (int8: 256-entry lookup tables computed in double precision; int16: the chip
-// computes them in float from the exponents) and Softmax / LogSoftmax (float output).
+// computes them in float from the exponents, except Gelu, which ESP-DL runs only through an int16 table) and
+// Softmax / LogSoftmax (float output).
 #include <cmath>
 #include <functional>
 
+#include "espq/calibration.hpp"
 #include "quant/lower_context.hpp"
 
 namespace espq::quant {
@@ -78,26 +80,46 @@ void lower_activation(LowerContext& ctx, const Node& n) {
             inputs.push_back(ctx.add_constant(b.name, std::move(q), {e_in}, "layout ==> UNK"));
         }
     }
+    if (n.op_type == "PRelu" && bits == 16) {
+        // The int16 kernel multiplies by the slope as an int16 constant: out = x * alpha >> (e_out - e_in - e_a).
+        // The slope's exponent may not exceed e_out - e_in (a negative shift breaks ESP-DL).
+        const Value& sv = ctx.src.value(n.inputs.at(1));
+        const Tensor slope = sv.constant->cast(DType::Float32);
+        const int e_a = std::min(weight_exponent(slope, bits), qo.exponent - e_in);
+        Tensor q = quantize_tensor(slope, e_a, bits, ctx.policy.rounding, DType::Int16);
+        q.reshape({q.numel()});
+        inputs.push_back(ctx.add_constant(sv.name, std::move(q), {e_a}, "layout ==> UNK"));
+    }
     const int y = ctx.define_output(out, layout);
     Node& node = ctx.add_node(n.name, n.op_type, inputs, {y}, bits);
     for (const auto& [k, v] : n.attrs)
         if (k == "alpha" || k == "beta" || k == "approximate") node.attrs[k] = v;
-    if (bits != 8) return;
     if (n.op_type == "Relu" && e_in == qo.exponent) return;  // integer max(x, 0): no table needed
+    if (bits != 8 && n.op_type != "Gelu") return;
     const auto f = activation_function(ctx, n);
-    Tensor table(DType::Int8, {256});
-    for (int i = 0; i < 256; ++i) {
-        const double xr = std::ldexp(static_cast<double>(i - 128), e_in);
-        double yv = std::ldexp(f(xr), -qo.exponent);
+    auto entry = [&](double x_int, double lo, double hi) {
+        double yv = std::ldexp(f(std::ldexp(x_int, e_in)), -qo.exponent);
         if (std::isnan(yv)) yv = 0;
-        yv = std::min(127.0, std::max(-128.0, round_ties(yv, ctx.policy.rounding)));
-        table.data<int8_t>()[i] = static_cast<int8_t>(yv);
+        return std::min(hi, std::max(lo, round_ties(yv, ctx.policy.rounding)));
+    };
+    Tensor table;
+    if (bits == 8) {
+        table = Tensor(DType::Int8, {256});
+        for (int i = 0; i < 256; ++i) table.data<int8_t>()[i] = static_cast<int8_t>(entry(i - 128, -128, 127));
+    } else {
+        // int16: 65536/step + 1 entries looked up at the nearest multiple of `step`; step 16 keeps the input
+        // error within 8 LSB at 8 KB per table (ESP-DL's default step 256 would be 128 LSB).
+        constexpr int kStep = 16;
+        const int entries = 65536 / kStep + 1;
+        table = Tensor(DType::Int16, {entries});
+        for (int i = 0; i < entries; ++i)
+            table.data<int16_t>()[i] = static_cast<int16_t>(entry(i * kStep - 32768.0, -32768, 32767));
     }
     const std::string lut_name = n.op_type + "_lut_" + std::to_string(ctx.lut_counter++);
     Value lv;
     lv.name = ctx.fresh_name(lut_name);
-    lv.dtype = DType::Int8;
-    lv.shape = {256};
+    lv.dtype = table.dtype();
+    lv.shape = table.shape();
     lv.shape_known = true;
     lv.constant = std::move(table);
     lv.exponents = {qo.exponent};
