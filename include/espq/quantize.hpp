@@ -19,6 +19,10 @@ struct TensorQuant {
     int bits = 0;      // 8 or 16; 0 = stays float (e.g. Softmax output)
     int exponent = 0;  // real = q * 2^exponent
     std::string reason;  // how the exponent was chosen: "mse", "aligned to Add '...'", "shift >= 0", ...
+    // Mixed precision: a 16-bit tensor read by 8-bit consumers goes through a RequantizeLinear to this exponent,
+    // chosen at 8 bits from the tensor's statistics like any 8-bit tensor (never below `exponent`, so the
+    // requantization shifts right). Unset: exponent + 8, the same range.
+    std::optional<int> exponent8;
 };
 
 struct QuantPlan {
@@ -36,6 +40,12 @@ struct PlanOptions {
     std::map<std::string, int> exponent_overrides; // tensor name -> exponent (user; noted in the record)
     std::map<std::string, int> tuned_exponents;    // tensor name -> exponent chosen by refinement (silent)
 };
+
+// Checks mixed-precision overrides (node name -> bits) against the graph they apply to: every name must be a
+// node of `graph` and every width 8 or 16, else a UserError naming the node (with the nearest node name as a
+// suggestion). `original`, the model before the optimizer passes, lets the message say when a name was merged
+// away by a fusion. plan_quantization runs it; quantize_model runs it before calibration, to fail fast.
+void check_node_bits(const Graph& graph, const std::map<std::string, int>& node_bits, const Graph* original = nullptr);
 
 // Chooses precision per node and exponent per tensor, applying ESP-DL's sharing rules (passive ops keep
 // their input exponent; Add/Sub/Concat/Resize inputs take the output exponent where the producer can be

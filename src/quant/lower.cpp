@@ -206,7 +206,7 @@ int LowerContext::activation_in_layout(int fv, const Perm& layout, const std::st
 int LowerContext::exponent_at_bits(int fv, int bits) const {
     const TensorQuant& tq = q(fv);
     if (bits > tq.bits) return tq.exponent - (bits - tq.bits);
-    if (bits < tq.bits) return tq.exponent + (tq.bits - bits);
+    if (bits < tq.bits) return tq.exponent8 ? *tq.exponent8 : tq.exponent + (tq.bits - bits);
     return tq.exponent;
 }
 

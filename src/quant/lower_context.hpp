@@ -47,7 +47,7 @@ struct LowerContext {
     // Same, keeping the value's own bits/exponent (layout only).
     int activation_in_layout(int fv, const Perm& layout, const std::string& consumer);
     // The exponent `fv` takes when a consumer reads it at `bits`: its own at equal width; int8 -> int16 with
-    // 8 more fraction bits (exact); int16 -> int8 keeping the range.
+    // 8 more fraction bits (exact); int16 -> int8 the plan's exponent8 (else the same range).
     int exponent_at_bits(int fv, int bits) const;
     // The value at `bits` (exponent_at_bits) in `layout`.
     int activation_at_bits(int fv, int bits, const Perm& layout, const std::string& consumer) {

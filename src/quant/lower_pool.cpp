@@ -37,7 +37,8 @@ void lower_pool(LowerContext& ctx, const Node& n) {
     p.attrs["pads"] = Attribute::Ints(pads);
     p.attrs["strides"] = Attribute::Ints(n.attr_ints("strides", std::vector<int64_t>(sd, 1)));
     if (n.op_type == "MaxPool") {
-        p.attrs["dilations"] = Attribute::Ints(dil);
+        // ESP-DL's MaxPool reads no dilations (they must be 1); like ESP-PPQ, write them only if the model did.
+        if (n.has_attr("dilations")) p.attrs["dilations"] = Attribute::Ints(dil);
     } else {
         const int64_t cip = n.attr_int("count_include_pad", 0);
         bool padded = false;

@@ -23,6 +23,7 @@ QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& cali
     r.pass_reports = run_passes(r.optimized, options.passes);
     for (const auto& p : r.pass_reports)
         if (p.rewrites) spdlog::info("pass {}: {} rewrite(s)", p.name, p.rewrites);
+    check_node_bits(r.optimized, options.plan.node_bits, &float_graph);  // before the long part
 
     const auto tc = std::chrono::steady_clock::now();
     r.stats = collect_statistics(r.optimized, calib, options.calibration);
@@ -32,6 +33,7 @@ QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& cali
     if (plan_options.method == CalibMethod::Auto) {
         plan_options.tuned_exponents =
             refine_exponents(r.optimized, r.stats, options.plan, options.lower, calib, options.refine_samples);
+        if (getenv("BC")) r.optimized = correct_biases(r.optimized, r.stats, plan_options, options.lower, calib, atoi(getenv("BC")), nullptr);
     }
     r.plan = plan_quantization(r.optimized, r.stats, plan_options);
     for (const auto& note : r.plan.notes) spdlog::info("{}", note);

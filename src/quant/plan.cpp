@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
+#include <optional>
 
 #include "espq/quantize.hpp"
 #include "quant/op_classes.hpp"
@@ -25,7 +27,59 @@ struct Groups {
     void join_into(int a, int b) { parent[find(b)] = find(a); }
 };
 
+// Levenshtein distance, for suggesting the node name a user probably meant.
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    std::iota(row.begin(), row.end(), size_t{0});
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row.back();
+}
+
 }  // namespace
+
+void check_node_bits(const Graph& graph, const std::map<std::string, int>& node_bits, const Graph* original) {
+    auto has_node = [](const Graph& g, const std::string& name) {
+        return std::any_of(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.name == name; });
+    };
+    for (const auto& [name, bits] : node_bits) {
+        if (!has_node(graph, name)) {
+            if (original && has_node(*original, name))
+                throw UserError("precision override names node '" + name + "', which the optimizer passes merged "
+                                "into a neighbouring node (a fused Conv/Gemm keeps the Conv's or Gemm's name, a fused "
+                                "HardSwish/Swish the Mul's): name the node that remains");
+            // Suggest a node whose name contains every '/'-separated part of the given one (users shorten the
+            // exporter's long scope paths), else the nearest by edit distance.
+            std::vector<std::string> parts;
+            for (size_t b = 0, e; b <= name.size(); b = e + 1) {
+                e = std::min(name.find('/', b), name.size());
+                if (e > b) parts.push_back(name.substr(b, e - b));
+            }
+            std::string nearest;
+            std::pair<bool, size_t> best{true, SIZE_MAX};
+            for (const Node& n : graph.nodes) {
+                const bool all_parts = std::all_of(parts.begin(), parts.end(), [&](const std::string& p) {
+                    return n.name.find(p) != std::string::npos;
+                });
+                const std::pair<bool, size_t> score{!all_parts, edit_distance(name, n.name)};
+                if (score < best) best = score, nearest = n.name;
+            }
+            throw UserError("precision override names node '" + name + "', which is not in the model" +
+                            (nearest.empty() ? std::string() : "; did you mean '" + nearest + "'?") +
+                            " (node names are the ONNX node names)");
+        }
+        if (bits != 8 && bits != 16)
+            throw UserError("node '" + name + "': precision override of " + std::to_string(bits) +
+                            " bits; ESP-DL runs a layer at 8 or 16 bits");
+    }
+}
 
 QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stats, const PlanOptions& options) {
     if (options.bits != 8 && options.bits != 16)
@@ -36,21 +90,11 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
     plan.tensors.assign(nv, TensorQuant{});
 
     // 1. Precision per node (mixed precision overrides by node name).
-    std::map<std::string, int> pending = options.node_bits;
+    check_node_bits(g, options.node_bits);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
-        int bits = options.bits;
-        auto it = pending.find(g.nodes[i].name);
-        if (it != pending.end()) {
-            if (it->second != 8 && it->second != 16)
-                throw UserError("node '" + it->first + "': precision must be 8 or 16, got " + std::to_string(it->second));
-            bits = it->second;
-            pending.erase(it);
-        }
-        plan.node_bits[static_cast<int>(i)] = bits;
+        auto it = options.node_bits.find(g.nodes[i].name);
+        plan.node_bits[static_cast<int>(i)] = it != options.node_bits.end() ? it->second : options.bits;
     }
-    if (!pending.empty())
-        throw UserError("precision override names node '" + pending.begin()->first +
-                        "', which is not in the (optimized) graph; run 'espq inspect' to list node names");
 
     const auto producers = g.producers();
     const auto consumers = g.consumers();
@@ -151,6 +195,23 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         plan.notes.push_back("tensor '" + name + "': exponent set to " + std::to_string(e) + " by override");
     }
 
+    // Mixed precision: 8-bit readers of a 16-bit tensor get an 8-bit exponent of their own, chosen from the
+    // tensor's statistics like any 8-bit tensor's. Deriving it as exponent + 8 would carry the 16-bit range
+    // (and its headroom) into 8 bits and waste one to three bits there.
+    std::vector<std::optional<int>> e8(nv);
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        for (int in : g.nodes[i].inputs)
+            if (in >= 0 && plan.tensors[in].bits == 16 && plan.node_bits[static_cast<int>(i)] == 8 && !e8[in])
+                e8[in] = choose_exponent(stats[in], 8, options.method);
+    // The exponent at which a node of width `bits` reads tensor v: int8 -> int16 gains 8 exact fraction bits;
+    // int16 -> int8 takes the 8-bit exponent, never finer than the 16-bit one (the Requantize shifts right).
+    auto read_exponent = [&](int v, int bits) {
+        const int own = E(v), from = plan.tensors[v].bits;
+        if (bits > from) return own - (bits - from);
+        if (bits < from) return e8[v] ? std::max(*e8[v], own) : own + (from - bits);
+        return own;
+    };
+
     // 4. Shift constraints, raising the output group's exponent where needed.
     for (int round = 0; round < 64; ++round) {
         bool changed = false;
@@ -163,15 +224,14 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
                 const Value& wv = g.value(n.inputs[1]);
                 const int bits = plan.node_bits.at(static_cast<int>(&n - g.nodes.data()));
                 const int ew = wv.constant ? weight_exponent(*wv.constant, bits) : E(n.inputs[1]);
-                // The input is read at the node's width: int8 -> int16 gains 8 fraction bits, 16 -> 8 loses them.
-                need = E(in) + (plan.tensors[in].bits - bits) + ew;
+                need = read_exponent(in, bits) + ew;  // the input is read at the node's width
             } else if (n.op_type == "Mul" && n.num_inputs() == 2) {
                 int sum = 0;
                 for (int j = 0; j < 2; ++j) {
                     const Value& iv = g.value(n.inputs[j]);
                     const int ob = plan.tensors[out].bits;
                     sum += iv.constant ? weight_exponent(*iv.constant, ob)
-                                       : E(n.inputs[j]) + (plan.tensors[n.inputs[j]].bits - ob);
+                                       : read_exponent(n.inputs[j], ob);
                 }
                 need = sum;
             }
@@ -186,8 +246,10 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         if (!changed) break;
         if (round == 63) throw InternalError("plan_quantization: shift constraints did not converge");
     }
-    for (size_t v = 0; v < nv; ++v)
+    for (size_t v = 0; v < nv; ++v) {
         if (plan.tensors[v].bits) plan.tensors[v].exponent = E(static_cast<int>(v));
+        if (e8[v]) plan.tensors[v].exponent8 = read_exponent(static_cast<int>(v), 8);
+    }
     return plan;
 }
 

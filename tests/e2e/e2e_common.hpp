@@ -2,11 +2,15 @@
 // the emulator against the float logits of ONNX Runtime (tests/data/golden).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "espq/dataset.hpp"
 #include "espq/emulator.hpp"
+#include "espq/espdl.hpp"
 #include "espq/npy.hpp"
 #include "espq/onnx_import.hpp"
 #include "espq/pipeline.hpp"
@@ -28,6 +32,27 @@ inline SampleSource bench_calibration(const Graph& g, const std::string& size) {
     auto ds = std::make_shared<Dataset>(
         Dataset::open(data_path("bench/fashion" + size + "/calib.npy"), ModelInput{in.name, in.shape}, o));
     return SampleSource{ds->size(), [ds](size_t i) { return std::vector<Tensor>{ds->sample(i)}; }};
+}
+
+// ESP-PPQ's mixed-precision choice, read from one of its files (tests/data/ppq): the nodes it dispatched to
+// 16 bits (quant_type S16), without the RequantizeLinear nodes it inserted. Names the optimized float graph
+// still has go to `node_bits` (espq's equivalent setting); names the optimizer passes merged into a neighbour
+// (ESP-PPQ's HardSigmoid of a hard-swish, which espq fuses into HardSwish) go to `merged`.
+struct PpqMixedChoice {
+    std::map<std::string, int> node_bits;
+    std::vector<std::string> merged;
+};
+
+inline PpqMixedChoice ppq_mixed_choice(const EspdlModel& ppq, const Graph& optimized) {
+    PpqMixedChoice c;
+    for (const Node& n : ppq.graph.nodes) {
+        if (n.op_type == "RequantizeLinear" || n.attr_string("quant_type", "") != "S16") continue;
+        const bool kept = std::any_of(optimized.nodes.begin(), optimized.nodes.end(),
+                                      [&](const Node& o) { return o.name == n.name; });
+        if (kept) c.node_bits[n.name] = 16;
+        else c.merged.push_back(n.name);
+    }
+    return c;
 }
 
 // Emulates the lowered model on the first `count` eval images; compares with ORT's float logits.
