@@ -33,7 +33,6 @@ QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& cali
     if (plan_options.method == CalibMethod::Auto) {
         plan_options.tuned_exponents =
             refine_exponents(r.optimized, r.stats, options.plan, options.lower, calib, options.refine_samples);
-        if (getenv("BC")) r.optimized = correct_biases(r.optimized, r.stats, plan_options, options.lower, calib, atoi(getenv("BC")), nullptr);
     }
     r.plan = plan_quantization(r.optimized, r.stats, plan_options);
     for (const auto& note : r.plan.notes) spdlog::info("{}", note);
