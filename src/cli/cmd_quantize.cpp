@@ -181,7 +181,7 @@ Command make_quantize_command(CLI::App& app, const GlobalOptions& global) {
                 "  espq quantize models/gesture_mbv2.onnx --calib models/calib --scale 1/255 -o out/\n"
                 "  espq quantize model.onnx --calib calib.npy --bits 16\n"
                 "  espq quantize model.onnx --calib photos/ --resize 96x96 --grayscale --scale 1/255 \\\n"
-                "       --layer-bits /features.0/Conv=16 --json");
+                "       --layer-bits /features/features.0/features.0.0/Conv=16 --json");
     return {sub, [f, &global]() { return run_quantize(*f, global); }};
 }
 
