@@ -1,5 +1,6 @@
 // The .json quantization record (docs/spec espdl-format §7 layout) of a lowered model.
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "espq/pipeline.hpp"
@@ -74,8 +75,10 @@ nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan&
                      g.nodes[producers[vid]].op_type != "RequantizeLinear" && dominator.count(v.name))
                 state = "OVERLAPPED";
             c["state"] = state;
-            c["quant_min"] = quantized ? -(int64_t{1} << (bits - 1)) : 0;
-            c["quant_max"] = quantized ? (int64_t{1} << (bits - 1)) - 1 : 0;
+            // 64-bit (int64 bias) ranges are the type's limits; 1 << 63 would overflow.
+            const int64_t qmax = bits >= 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (bits - 1)) - 1;
+            c["quant_min"] = quantized ? -qmax - 1 : 0;
+            c["quant_max"] = quantized ? qmax : 0;
             const int64_t id = next_id++;
             c["hash"] = id;
             auto it = dominator.find(v.name);

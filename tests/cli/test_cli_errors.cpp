@@ -172,7 +172,8 @@ TEST(CliErrors, UnwritableOutput) {
 
 TEST(CliErrors, MalformedOnnx) {
     OutputDir out("err_bad_onnx");
-    const std::string garbage = garbage_file("garbage.onnx", std::string("\x08\x07\x12\xff\xff\xff\xff\x0f junk", 16));
+    static const char kGarbage[] = "\x08\x07\x12\xff\xff\xff\xff\x0f junk";
+    const std::string garbage = garbage_file("garbage.onnx", std::string(kGarbage, sizeof kGarbage - 1));
     const std::string truncated = truncated_copy(kModel, "truncated.onnx", 5000);
     for (const std::string& m : {garbage, truncated}) {
         SCOPED_TRACE(m);
