@@ -79,7 +79,7 @@ std::vector<OpProbe> make_probes() {
         add(op, "inputs are brought to the output exponent; broadcasting over at most 4 merged dimensions",
             [op](ProbeModel& m) { binary(m, op); });
     add("Mul", "broadcasting over at most 4 merged dimensions", [](ProbeModel& m) { binary(m, "Mul"); });
-    add("Div", "a constant divisor can be replaced by Mul with its reciprocal",
+    add("Div", "constant divisor only (becomes a Mul by its reciprocal)",
         [](ProbeModel& m) { m.output(m.node1("Div", {m.input(kImage), m.constant(scalar(2.f))})); });
     add("Pow", "x^2: use Mul(x, x)",
         [](ProbeModel& m) { m.output(m.node1("Pow", {m.input(kImage), m.constant(scalar(2.f))})); });

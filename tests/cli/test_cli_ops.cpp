@@ -93,7 +93,9 @@ TEST(CliOps, AgreesWithIndependentFacts) {
     EXPECT_TRUE(bits("Max", "esp32s3").empty());
     EXPECT_NE(row("Max")["note"].get<std::string>().find("Clip"), std::string::npos) << row("Max");
     EXPECT_EQ(row("Max")["espdl_module"], "missing");
-    EXPECT_TRUE(bits("GlobalMaxPool", "c").empty());
+    // GlobalMaxPool has no ESP-DL module either, but espq rewrites it into a whole-image MaxPool, which has.
+    EXPECT_EQ(bits("GlobalMaxPool", "c"), (std::vector<int>{8, 16}));
+    EXPECT_EQ(row("GlobalMaxPool")["handling"], "rewritten by pass reduce_to_pool");
     EXPECT_TRUE(bits("ConvTranspose", "esp32p4").empty());
     // BatchNormalization after a Conv is folded by the optimizer, Constant nodes at load.
     EXPECT_EQ(row("BatchNormalization")["handling"], "rewritten by pass fold_batchnorm");

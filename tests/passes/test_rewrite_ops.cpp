@@ -1,0 +1,107 @@
+// Rewrites of operators ESP-DL lacks into forms it has (div_to_mul, neg_to_mul, reduce_to_pool): each fires
+// where it should, leaves other forms alone, and keeps the float function (float executor before/after).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "espq/float_executor.hpp"
+#include "espq/passes.hpp"
+#include "support.hpp"
+
+using namespace espq;
+
+namespace {
+
+PassOptions only(const std::string& pass) {
+    PassOptions o;
+    for (const std::string& name : all_pass_names())
+        if (name != pass) o.disabled.insert(name);
+    return o;
+}
+
+int value(Graph& g, const std::string& name, Shape shape) {
+    Value v;
+    v.name = name;
+    v.shape = std::move(shape);
+    v.shape_known = true;
+    return g.add_value(v);
+}
+
+// x[1,3,5,4] -> op(x, extra inputs) -> y of shape `out`.
+Graph one_op(const std::string& op, const Shape& out, Attributes attrs = {}, std::vector<Tensor> constants = {}) {
+    Graph g;
+    g.name = "t";
+    const int x = value(g, "x", {1, 3, 5, 4});
+    const int y = value(g, "y", out);
+    std::vector<int> inputs = {x};
+    for (size_t k = 0; k < constants.size(); ++k) inputs.push_back(g.add_constant("c" + std::to_string(k), constants[k]));
+    g.inputs = {x};
+    g.outputs = {y};
+    g.add_node(Node{"n", op, "", inputs, {y}, std::move(attrs)});
+    g.verify();
+    return g;
+}
+
+double max_change(const Graph& a, const Graph& b) {
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-3.f, 3.f);
+    Tensor x(DType::Float32, a.value(a.inputs[0]).shape);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
+    const Tensor ya = FloatExecutor(a).run({x})[0], yb = FloatExecutor(b).run({x})[0];
+    EXPECT_EQ(ya.shape(), yb.shape());
+    return test::max_abs_diff(ya, yb) / std::max(1e-12, test::max_abs(ya));
+}
+
+std::map<std::string, int> ops_after(Graph& g, const std::string& pass, int expected_rewrites) {
+    const auto reports = run_passes(g, only(pass));
+    for (const auto& r : reports)
+        if (r.name == pass) EXPECT_EQ(r.rewrites, expected_rewrites) << pass;
+    g.verify();
+    return g.op_counts();
+}
+
+}  // namespace
+
+TEST(RewriteOps, DivByAConstantBecomesMulByTheReciprocal) {
+    const Graph before = one_op("Div", {1, 3, 5, 4}, {}, {Tensor::from<float>({3, 1, 1}, {2.f, -4.f, 0.3f})});
+    Graph after = before;
+    EXPECT_EQ(ops_after(after, "div_to_mul", 1), (std::map<std::string, int>{{"Mul", 1}}));
+    EXPECT_LE(max_change(before, after), 1e-6);
+    Graph zero = one_op("Div", {1, 3, 5, 4}, {}, {Tensor::scalar<float>(0.f)});
+    EXPECT_EQ(ops_after(zero, "div_to_mul", 0).count("Div"), 1u);  // x / 0 keeps its IEEE meaning
+}
+
+TEST(RewriteOps, NegBecomesMulByMinusOne) {
+    const Graph before = one_op("Neg", {1, 3, 5, 4});
+    Graph after = before;
+    EXPECT_EQ(ops_after(after, "neg_to_mul", 1), (std::map<std::string, int>{{"Mul", 1}}));
+    EXPECT_EQ(max_change(before, after), 0.0);
+}
+
+TEST(RewriteOps, SpatialReduceMeanIsGlobalAveragePool) {
+    for (int keepdims : {1, 0}) {
+        const Shape out = keepdims ? Shape{1, 3, 1, 1} : Shape{1, 3};
+        Attributes a{{"axes", std::vector<int64_t>{-1, 2}}, {"keepdims", int64_t{keepdims}}};
+        const Graph before = one_op("ReduceMean", out, a);
+        Graph after = before;
+        auto expected = keepdims ? std::map<std::string, int>{{"GlobalAveragePool", 1}}
+                                 : std::map<std::string, int>{{"GlobalAveragePool", 1}, {"Flatten", 1}};
+        EXPECT_EQ(ops_after(after, "reduce_to_pool", 1), expected) << keepdims;
+        EXPECT_LE(max_change(before, after), 1e-6);
+    }
+    // Over channels it is not a pooling: untouched.
+    Graph channels = one_op("ReduceMean", {1, 1, 5, 4}, {{"axes", std::vector<int64_t>{1}}});
+    EXPECT_EQ(ops_after(channels, "reduce_to_pool", 0).count("ReduceMean"), 1u);
+}
+
+TEST(RewriteOps, SpatialMaxIsAMaxPoolOverTheWholeImage) {
+    for (const std::string op : {"ReduceMax", "GlobalMaxPool"}) {
+        Attributes a;
+        if (op == "ReduceMax") a["axes"] = std::vector<int64_t>{2, 3};
+        const Graph before = one_op(op, {1, 3, 1, 1}, a);
+        Graph after = before;
+        EXPECT_EQ(ops_after(after, "reduce_to_pool", 1), (std::map<std::string, int>{{"MaxPool", 1}})) << op;
+        EXPECT_EQ(after.nodes[0].attr_ints("kernel_shape"), (std::vector<int64_t>{5, 4}));
+        EXPECT_EQ(max_change(before, after), 0.0) << op;
+    }
+}
