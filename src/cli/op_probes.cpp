@@ -81,7 +81,7 @@ std::vector<OpProbe> make_probes() {
     add("Mul", "broadcasting over at most 4 merged dimensions", [](ProbeModel& m) { binary(m, "Mul"); });
     add("Div", "constant divisor only (becomes a Mul by its reciprocal)",
         [](ProbeModel& m) { m.output(m.node1("Div", {m.input(kImage), m.constant(scalar(2.f))})); });
-    add("Pow", "x^2: use Mul(x, x)",
+    add("Pow", "constant exponent 2, 0.5 or 1 only (as Mul(x, x), Sqrt, nothing)",
         [](ProbeModel& m) { m.output(m.node1("Pow", {m.input(kImage), m.constant(scalar(2.f))})); });
     for (const char* op : {"Max", "Min"})
         add(op, "", [op](ProbeModel& m) { m.output(m.node1(op, {m.input(kImage), m.constant(scalar(0.f))})); });

@@ -14,6 +14,7 @@ std::unique_ptr<GraphPass> make_fuse_bias_add();
 std::unique_ptr<GraphPass> make_matmul_to_gemm();
 std::unique_ptr<GraphPass> make_div_to_mul();
 std::unique_ptr<GraphPass> make_neg_to_mul();
+std::unique_ptr<GraphPass> make_pow_to_mul();
 std::unique_ptr<GraphPass> make_reduce_to_pool();
 std::unique_ptr<GraphPass> make_normalize_gemm();
 std::unique_ptr<GraphPass> make_relu6_to_relu();

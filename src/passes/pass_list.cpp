@@ -17,6 +17,7 @@ const Entry kPasses[] = {
     {passes::make_matmul_to_gemm, nullptr},                       //
     {passes::make_div_to_mul, nullptr},                           // ops ESP-DL lacks, in forms it has
     {passes::make_neg_to_mul, nullptr},                           //
+    {passes::make_pow_to_mul, nullptr},                           //
     {passes::make_reduce_to_pool, nullptr},                       //
     {passes::make_fuse_bias_add, nullptr},                        //
     {passes::make_normalize_gemm, nullptr},                       //

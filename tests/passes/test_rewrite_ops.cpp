@@ -105,3 +105,26 @@ TEST(RewriteOps, SpatialMaxIsAMaxPoolOverTheWholeImage) {
         EXPECT_EQ(max_change(before, after), 0.0) << op;
     }
 }
+
+TEST(RewriteOps, PowBySquareSquareRootOrOneBecomesMulSqrtOrNothing) {
+    const std::map<float, std::map<std::string, int>> expected = {
+        {2.f, {{"Mul", 1}}}, {0.5f, {{"Sqrt", 1}}}, {1.f, {{"Relu", 1}}}};
+    for (const auto& [c, ops] : expected) {
+        // Relu in front keeps the input of Sqrt non-negative and gives Pow(x, 1) a producer to bypass to.
+        Graph before;
+        before.name = "t";
+        const int x = value(before, "x", {1, 3, 5, 4}), r = value(before, "r", {1, 3, 5, 4});
+        const int y = value(before, "y", {1, 3, 5, 4});
+        before.inputs = {x};
+        before.outputs = {y};
+        before.add_node(Node{"relu", "Relu", "", {x}, {r}, {}});
+        before.add_node(Node{"pow", "Pow", "", {r, before.add_constant("e", Tensor::scalar<float>(c))}, {y}, {}});
+        Graph after = before;
+        std::map<std::string, int> want = ops;
+        want["Relu"] = 1;
+        EXPECT_EQ(ops_after(after, "pow_to_mul", 1), want) << c;
+        EXPECT_LE(max_change(before, after), 1e-6) << c;
+    }
+    Graph cube = one_op("Pow", {1, 3, 5, 4}, {}, {Tensor::scalar<float>(3.f)});
+    EXPECT_EQ(ops_after(cube, "pow_to_mul", 0).count("Pow"), 1u);
+}
