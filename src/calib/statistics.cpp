@@ -89,10 +89,8 @@ std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSour
         auto& r = ranges[t];
         executor.run(samples.get(i), [&](int v, const Tensor& x) {
             if (!tracked[v]) return;
-            const float* p = x.data<float>();
-            const int64_t n = x.numel();  // hoisted: the loops below must vectorise
             float lo = static_cast<float>(r[v].min), hi = static_cast<float>(r[v].max);
-            const bool finite = update_range(p, n, lo, hi);
+            const bool finite = update_range(x.data<float>(), x.numel(), lo, hi);
             if (!finite)
                 throw UserError("calibration sample " + std::to_string(i) + ": tensor '" + graph.value(v).name +
                                 "' contains NaN or Inf; check the sample data and its preprocessing");
