@@ -1,6 +1,6 @@
 // The float reference operator set (ONNX semantics, NCHW, float32).
 //
-// Every operator lives in its own file under src/kernels/ and registers one FloatOpDef. A definition has two
+// Every operator lives in its own file under src/float_kernels/ and registers one FloatOpDef. A definition has two
 // parts, in the spirit of TFLite Micro's Prepare/Eval split:
 //   - infer:   given the node and its input values (dtype, static shape, constant data if any), set the output
 //              values' dtype and shape. Runs once at load time; it is also where attribute errors are reported.
@@ -63,7 +63,7 @@ struct FloatOpDef {
     PrepareFn prepare;
 };
 
-// Registry: one entry per op type (src/kernels/registry.cpp). Each op file registers itself with
+// Registry: one entry per op type (src/float_kernels/registry.cpp). Each op file registers itself with
 // ESPQ_REGISTER_FLOAT_OP; the kernels are built as an object library so no registration is dropped by the
 // linker. The registry itself is a function-local static, so registration order does not matter.
 const FloatOpDef* find_float_op(const std::string& op_type);
