@@ -62,6 +62,7 @@ struct LowerOptions {
 
 // The lowered model and how its graph inputs/outputs relate to the float graph's: stored = permute(onnx, perm).
 struct LoweredModel {
+    Target target = Target::ESP32S3;
     EspdlModel model;
     std::vector<std::vector<int>> input_perms;   // per graph input, ONNX axis order -> stored (e.g. 0,2,3,1)
     std::vector<std::vector<int>> output_perms;  // per graph output
@@ -74,7 +75,7 @@ LoweredModel lower_to_espdl(const Graph& graph, const QuantPlan& plan, const Low
 // Permutes a tensor's axes: out.shape[i] = in.shape[perm[i]].
 Tensor permute(const Tensor& t, const std::vector<int>& perm);
 // Float sample (ONNX layout) -> the lowered model's input i (stored layout; int8/int16 with its exponent,
-// round half up / half even per target, saturating).
+// rounded with the target's tie rule as the device's dl::tool::round does, saturating).
 Tensor quantize_input(const LoweredModel& lowered, int input_index, const Tensor& sample);
 // Emulator output i of the lowered model -> float in the ONNX layout.
 Tensor dequantize_output(const LoweredModel& lowered, int output_index, const Tensor& raw);

@@ -107,7 +107,7 @@ Command make_bench_command(CLI::App& app, const GlobalOptions& /*global*/) {
     sub->add_option("--calib", f->calib, "Calibration data (as for quantize)")->required();
     sub->add_option("--data", f->data, "Evaluation samples to time the executors on")->required();
     sub->add_option("--images", f->images, "Evaluation samples to use (default 500)");
-    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4 or c");
+    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4, esp32s31 or c (esp32, esp32c3, ... = c)");
     sub->add_option("--bits", f->bits, "8 or 16")->check(CLI::IsMember({8, 16}));
     sub->add_option("--threads", f->threads, "Threads (default: all cores)");
     sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic input shape, NAME=1,C,H,W");

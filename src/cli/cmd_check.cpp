@@ -85,7 +85,7 @@ Command make_check_command(CLI::App& app, const GlobalOptions& /*global*/) {
     auto f = std::make_shared<CheckFlags>();
     CLI::App* sub = app.add_subcommand("check", "Preflight: list everything the target's ESP-DL runtime cannot run");
     sub->add_option("model", f->model, "Float ONNX model")->required();
-    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4 or c");
+    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4, esp32s31 or c (esp32, esp32c3, ... = c)");
     sub->add_option("--bits", f->bits, "8 or 16 (some ops have no 16-bit kernel)")->check(CLI::IsMember({8, 16}));
     sub->add_flag("--relu6-to-relu", f->relu6_to_relu, "Check as quantize --relu6-to-relu would run");
     sub->add_option("--input-shape", f->input_shapes, "Fix a dynamic input shape, NAME=1,C,H,W");

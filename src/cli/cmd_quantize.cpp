@@ -147,7 +147,7 @@ Command make_quantize_command(CLI::App& app, const GlobalOptions& global) {
     CLI::App* sub = app.add_subcommand("quantize", "Quantize a float ONNX model into an ESP-DL .espdl model");
     sub->add_option("model", f->model, "Float ONNX model")->required();
     sub->add_option("--calib", f->calib, "Calibration data: image folder, .npy/.npz array, or folder of .npy")->required();
-    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4 or c");
+    sub->add_option("--target", f->target, "esp32s3 (default), esp32p4, esp32s31 or c (esp32, esp32c3, ... = c)");
     sub->add_option("-o,--output", f->output, "Output file (.espdl) or existing directory; default ./<model>.espdl");
     sub->add_option("--bits", f->bits, "8 (default) or 16 for every layer")->check(CLI::IsMember({8, 16}));
     sub->add_option("--calib-method", f->method, "auto (default), mse, minmax, kl (ESP-PPQ's) or percentile");

@@ -60,7 +60,7 @@ int run_verify(const VerifyFlags& f) {
         target = *t;
     } else {
         throw UserError(f.model + ": the file does not name its target in its metadata; pass --target esp32s3, "
-                        "esp32p4 or c");
+                        "esp32p4, esp32s31 or c");
     }
     const TestVectorReport r = verify_test_vectors(model, target);
     if (f.json) {
@@ -116,7 +116,7 @@ Command make_verify_command(CLI::App& app, const GlobalOptions& /*global*/) {
     CLI::App* sub = app.add_subcommand(
         "verify", "Run an .espdl model's embedded test inputs in the emulator and compare with its test outputs");
     sub->add_option("model", f->model, "Model file (.espdl with embedded test values)")->required();
-    sub->add_option("--target", f->target, "esp32s3, esp32p4 or c (default: the file's metadata 'target')");
+    sub->add_option("--target", f->target, "esp32s3, esp32p4, esp32s31 or c (default: the file's metadata 'target')");
     sub->add_option("--key", f->key, "AES-128 key in hex for an encrypted model (32 hex digits)");
     sub->add_flag("--json", f->json, "Print one JSON object on stdout instead of text");
     set_manual(sub,

@@ -84,7 +84,7 @@ private:
         for (const auto& [k, v] : m.graph.metadata)
             if (k == "target") return parse_target(v);
         throw UserError(path + ": the file does not say which chip it is for (no 'target' metadata); pass --target "
-                        "esp32s3, esp32p4 or c");
+                        "esp32s3, esp32p4, esp32s31 or c");
     }
 
     std::string path_;

@@ -305,14 +305,14 @@ std::unique_ptr<EmuKernel> prepare_conv(PrepareContext& ctx) {
         int lane_bits = 0;
         bool wrap32 = false;
         if (act == DType::Int8) {
-            if (pol.saturating_int8_acc) lane_bits = pol.int8_bias_bits;
-            wrap32 = !pol.simd;
-        } else if (pol.int16_bias_bits < 64) {
-            lane_bits = pol.int16_bias_bits;
+            if (pol.int8_accumulator_saturates) lane_bits = pol.int8_accumulator_bits;
+            wrap32 = pol.int8_accumulator_wraps;
+        } else if (pol.int16_accumulator_bits < 64) {
+            lane_bits = pol.int16_accumulator_bits;
         }
         // S3 repacks the bias into the lanes (low 20 / 40 bits, wrapping); elsewhere it keeps its stored width.
         for (auto& b : bias)
-            b = lane_bits && pol.saturating_int8_acc ? wrap_bits(b, lane_bits) : wrap_bits(b, act == DType::Int8 ? 32 : 64);
+            b = lane_bits && pol.bias_repacked_into_lanes ? wrap_bits(b, lane_bits) : wrap_bits(b, act == DType::Int8 ? 32 : 64);
         if (act == DType::Int8)
             return std::make_unique<DepthwiseConv<int8_t>>(g, std::move(w), std::move(bias), lane_bits, wrap32,
                                                            std::move(rq));
@@ -325,11 +325,10 @@ std::unique_ptr<EmuKernel> prepare_conv(PrepareContext& ctx) {
         std::vector<int8_t> w = deblock_filter(wt.data<int8_t>(), n, kh, kw, cpg, block, false);
         // The aligned kernel (N % 16 == 0) puts every channel in QACC lanes; otherwise channels from
         // 16*floor(N/16) on go through the exact ACCX accumulator (§5).
-        const int lanes = n / 16 * 16;
-        return std::make_unique<ConvS8>(g, MacEngineS8(n, k, w, bias, lanes, pol, std::move(rq)));
+        return std::make_unique<ConvS8>(g, MacEngineS8(n, k, w, bias, pol, std::move(rq)));
     }
     std::vector<int16_t> w = deblock_filter(wt.data<int16_t>(), n, kh, kw, cpg, block, false);
-    return std::make_unique<ConvS16>(g, MacEngineS16(n, k, w, bias, n / 8 * 8, pol, std::move(rq)));
+    return std::make_unique<ConvS16>(g, MacEngineS16(n, k, w, bias, pol, std::move(rq)));
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 namespace espq::emu {
 
 int filter_block_size(const PrepareContext& ctx, const Value& w) {
-    const int expected = espdl::weight_block_size(w.dtype, ctx.policy().simd);
+    const int expected = ctx.policy().lane_channels(w.dtype);
     const espdl::LayoutInfo info = espdl::parse_layout(w.doc_string);
     if (!info.known || info.block == expected) return expected;  // "UNK" / no tag: the target's layout
     const std::string tag = w.doc_string.substr(w.doc_string.find_first_not_of("layout ==>"));
@@ -20,7 +20,7 @@ std::vector<int> mac_shifts(const PrepareContext& ctx, const Value& w, int n, in
     if (w.exponents.empty()) ctx.error("weight '" + w.name + "' has no exponent");
     std::vector<int> shifts(n);
     if (w.exponents.size() > 1) {
-        if (!ctx.policy().per_channel)
+        if (!ctx.policy().per_channel_weights)
             ctx.error("weight '" + w.name + "' has per-channel exponents, which " +
                       target_name(ctx.policy().target) +
                       " does not support (its kernels read a NULL per-channel factor table); re-export per-tensor");

@@ -51,10 +51,10 @@ std::unique_ptr<EmuKernel> prepare_gemm(PrepareContext& ctx) {
     if (act == DType::Int8) {
         auto w = deblock_filter(wt.data<int8_t>(), n, 1, 1, k, block, false);
         return std::make_unique<GemmKernel<int8_t, MacEngineS8>>(
-            MacEngineS8(n, k, w, bias, n / 16 * 16, ctx.policy(), std::move(rq)), rows);
+            MacEngineS8(n, k, w, bias, ctx.policy(), std::move(rq)), rows);
     }
     auto w = deblock_filter(wt.data<int16_t>(), n, 1, 1, k, block, false);
-    return std::make_unique<GemmKernel<int16_t, MacEngineS16>>(MacEngineS16(n, k, w, bias, n / 8 * 8, ctx.policy(), std::move(rq)),
+    return std::make_unique<GemmKernel<int16_t, MacEngineS16>>(MacEngineS16(n, k, w, bias, ctx.policy(), std::move(rq)),
                                                                rows);
 }
 

@@ -16,6 +16,11 @@
 namespace espq::emu {
 
 namespace {
+// Channels that fill whole lane groups of `lane_channels` (the rest is the kernels' tail); 0 without SIMD.
+int lane_group_channels(int n, int lane_channels) { return lane_channels > 0 ? n / lane_channels * lane_channels : 0; }
+}  // namespace
+
+namespace {
 
 constexpr int kBlock = 16;        // taps per safety-check block
 constexpr int kRowTile = 4;       // positions per micro-tile
@@ -191,7 +196,7 @@ void requantize_row32(const MacRequant& rq, const int32_t* acc, const int32_t* p
 
 // ---------------------------------------------------------------------------------------------------------
 
-MacEngineS8::MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::vector<int64_t>& bias, int lanes,
+MacEngineS8::MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::vector<int64_t>& bias,
                          const TargetPolicy& policy, MacRequant requant)
     : n_(n), k_(k), rq_(std::move(requant)) {
     invariant(static_cast<int64_t>(w.size()) == static_cast<int64_t>(n) * k, "MacEngineS8: filter size");
@@ -200,7 +205,8 @@ MacEngineS8::MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::
     kp_ = std::max(kBlock, (k + kBlock - 1) / kBlock * kBlock);
     np_ = (n + kColTile - 1) / kColTile * kColTile;
     nb_ = kp_ / kBlock;
-    wrap32_ = !policy.saturating_int8_acc && policy.int8_bias_bits == 32 && !policy.simd;
+    wrap32_ = policy.int8_accumulator_wraps;
+    const int lanes = lane_group_channels(n, policy.int8_lane_channels);
     wpair_.assign(static_cast<size_t>(kp_) * np_, 0);
     for (int c = 0; c < n; ++c)
         for (int t = 0; t < k; ++t)
@@ -211,12 +217,12 @@ MacEngineS8::MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::
     lo_.assign(np_, kWideLo);
     lane_.assign(np_, 0);
     dmax_.assign(static_cast<size_t>(nb_) * np_, 0);
-    const bool saturating = policy.saturating_int8_acc;
+    const bool saturating = policy.int8_accumulator_saturates;
     for (int c = 0; c < n; ++c) {
         const int64_t b = bias.empty() ? 0 : bias[c];
         if (saturating && c < lanes) {
             lane_[c] = 1;
-            init_[c] = static_cast<int32_t>(wrap_bits(b, policy.int8_bias_bits));
+            init_[c] = static_cast<int32_t>(policy.bias_repacked_into_lanes ? wrap_bits(b, policy.int8_accumulator_bits) : b);
             hi_[c] = kLaneHi;
             lo_[c] = kLaneLo;
             int64_t worst = std::abs(static_cast<int64_t>(init_[c]));
@@ -313,12 +319,13 @@ void MacEngineS8::run(const int16_t* x, int64_t rows, int8_t* y, int64_t ldy, in
 
 // ---------------------------------------------------------------------------------------------------------
 
-MacEngineS16::MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias, int lanes,
+MacEngineS16::MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias,
                            const TargetPolicy& policy, MacRequant requant)
     : n_(n), k_(k), rq_(std::move(requant)) {
     invariant(static_cast<int64_t>(w.size()) == static_cast<int64_t>(n) * k, "MacEngineS16: filter size");
     invariant(bias.empty() || static_cast<int>(bias.size()) == n, "MacEngineS16: bias size");
-    acc_bits_ = policy.int16_bias_bits;
+    acc_bits_ = policy.int16_accumulator_bits;
+    const int lanes = lane_group_channels(n, policy.int16_lane_channels);
     wt_.assign(static_cast<size_t>(k) * n, 0);
     for (int c = 0; c < n; ++c)
         for (int t = 0; t < k; ++t) wt_[static_cast<size_t>(t) * n + c] = w[static_cast<size_t>(c) * k + t];
@@ -326,7 +333,7 @@ MacEngineS16::MacEngineS16(int n, int k, const std::vector<int16_t>& w, const st
     seq_.assign(n, 0);
     for (int c = 0; c < n; ++c) {
         const bool lane = c < lanes && acc_bits_ < 64;
-        const bool repacked = lane && policy.saturating_int8_acc;  // reset_bias_layout exists on S3 only
+        const bool repacked = lane && policy.bias_repacked_into_lanes;
         bias_[c] = bias.empty() ? 0 : (repacked ? wrap_bits(bias[c], acc_bits_) : bias[c]);
         if (lane) {
             // Worst case of any prefix: |bias| + 32768 * sum |w|; only then can a 40-bit lane saturate.

@@ -41,8 +41,9 @@ void requantize_row32(const MacRequant& rq, const int32_t* acc, const int32_t* p
 class MacEngineS8 {
 public:
     // `w` is the plain filter [N][K] (K in (ky, kx, c) order), `bias` the stored bias values (empty = none).
-    // `lanes` = number of leading channels that use saturating 20-bit lanes (0 when the target has none).
-    MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::vector<int64_t>& bias, int lanes,
+    // The leading channels that fill whole SIMD lane groups (policy.int8_lane_channels at a time) use the
+    // target's lanes; with saturating lanes (S3) they saturate after every MAC.
+    MacEngineS8(int n, int k, const std::vector<int8_t>& w, const std::vector<int64_t>& bias,
                 const TargetPolicy& policy, MacRequant requant);
 
     int n() const { return n_; }
@@ -84,7 +85,7 @@ private:
 // bias is also repacked to its low 40 bits. The N mod 8 tail (ACCX) keeps the full bias. x rows: k int16.
 class MacEngineS16 {
 public:
-    MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias, int lanes,
+    MacEngineS16(int n, int k, const std::vector<int16_t>& w, const std::vector<int64_t>& bias,
                  const TargetPolicy& policy, MacRequant requant);
     int n() const { return n_; }
     int k() const { return k_; }

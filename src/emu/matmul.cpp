@@ -48,8 +48,8 @@ public:
         const int n = static_cast<int>(p.n), c = static_cast<int>(p.c);
         auto w = deblock_filter(stored, n, 1, 1, c, p.block, false);
         MacRequant rq{p.shifts, p.relu, policy.rounding};
-        if constexpr (std::is_same_v<T, int8_t>) return MacEngineS8(n, c, w, {}, n / 16 * 16, policy, rq);
-        else return MacEngineS16(n, c, w, {}, n / 8 * 8, policy, rq);
+        if constexpr (std::is_same_v<T, int8_t>) return MacEngineS8(n, c, w, {}, policy, rq);
+        else return MacEngineS16(n, c, w, {}, policy, rq);
     }
 
 private:
@@ -101,7 +101,7 @@ std::unique_ptr<EmuKernel> prepare_matmul(PrepareContext& ctx) {
     const Value& wv = ctx.in_value(1);
     p.shifts = mac_shifts(ctx, wv, static_cast<int>(p.n), ctx.in_exponent(0), ctx.out_exponent(0));
     p.relu = fused_relu(ctx);
-    p.block = wv.constant ? filter_block_size(ctx, wv) : (ctx.policy().simd ? (act == DType::Int8 ? 16 : 8) : 0);
+    p.block = wv.constant ? filter_block_size(ctx, wv) : ctx.policy().lane_channels(act);
     const Tensor* wt = ctx.constant(1);
     auto build = [&](auto tag) -> std::unique_ptr<EmuKernel> {
         using T = decltype(tag);

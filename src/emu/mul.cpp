@@ -54,9 +54,9 @@ std::unique_ptr<EmuKernel> prepare_mul(PrepareContext& ctx) {
     if (dt == DType::Float32) return mul_kernel<float>(ys, as, bs, MulPath::CVecVec, 0, 1.0f, ctx.rounding());
     const int e_a = ctx.in_exponent(0), e_b = ctx.in_exponent(1), e_out = ctx.out_exponent(0);
     const int k = e_out - e_a - e_b;
-    const int64_t simd_min = dt == DType::Int8 ? 16 : 8;
+    const int64_t simd_min = ctx.policy().lane_channels(dt);
     MulPath path;
-    if (ctx.policy().simd && m.output_d0 >= simd_min) {
+    if (ctx.policy().has_simd() && m.output_d0 >= simd_min) {
         path = MulPath::Simd;
         if (k < 0)
             ctx.error("shift e_out - e_a - e_b = " + std::to_string(k) +

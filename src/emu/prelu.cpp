@@ -68,7 +68,7 @@ std::unique_ptr<EmuKernel> prepare_prelu(PrepareContext& ctx) {
     const int out_shift = std::min(std::max(e_out - e_in, 0), 62);
     const int64_t scale = int64_t(1) << std::min(std::max(e_in - e_out, 0), 30);
     const int64_t scale8 = static_cast<int8_t>(static_cast<uint8_t>(scale & 0xff));
-    const bool simd_int8 = dt == DType::Int8 && ctx.policy().simd;
+    const bool simd_int8 = dt == DType::Int8 && ctx.policy().has_simd();
     std::vector<int64_t> alpha = slope.as_int64s();
     if (dt == DType::Int8) return prelu_kernel<int8_t>(alpha, channels, act_shift, out_shift, scale8, simd_int8, ctx.rounding());
     return prelu_kernel<int16_t>(alpha, channels, act_shift, out_shift, scale8, false, ctx.rounding());

@@ -32,10 +32,10 @@ std::unique_ptr<EmuKernel> requantize(PrepareContext& ctx, int e_in, int e_out, 
     if (e_in == e_out) return map_kernel<In, Out>([](In x) { return saturate<Out>(x); });
     const int k = e_out - e_in;
     const bool int16_big_left = std::is_same_v<In, int16_t> && std::is_same_v<Out, int16_t> && k < -14;
-    if (pol.simd && size > 50 && !int16_big_left) {
+    if (pol.has_simd() && size > 50 && !int16_big_left) {
         if (k > 0) return map_kernel<In, Out>([k, r](In x) { return saturate<Out>(round_shift(x, k, r)); });
         const int64_t scale = int64_t(1) << std::min(-k, 40);  // larger shifts saturate every non-zero value anyway
-        const bool tie728 = pol.saturating_int8_acc;  // the S3 (TIE728) kernels and their 20-bit QACC lanes
+        const bool tie728 = pol.isa == InstructionSet::PieV1;  // the S3 (TIE728) kernels and their 20-bit QACC lanes
         if (tie728 && std::is_same_v<In, int8_t> && std::is_same_v<Out, int8_t>) {
             const int64_t byte_scale = static_cast<int8_t>(static_cast<uint8_t>(scale & 0xff));
             return map_kernel<In, Out>([byte_scale](In x) { return saturate<Out>(int64_t(x) * byte_scale); });

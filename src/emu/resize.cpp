@@ -138,7 +138,7 @@ std::unique_ptr<EmuKernel> prepare_resize(PrepareContext& ctx) {
     const int e_in = ctx.in_exponent(0), e_out = ctx.out_exponent(0);
     p.shift = std::min(std::max(e_out - e_in, 0), 30);
     p.scale = 1 << std::min(std::max(e_in - e_out, 0), 30);
-    p.simd = ctx.policy().simd;
+    p.simd = ctx.policy().has_simd();
     p.in_scale = pow2f(e_in);
     p.out_inv = pow2f(-e_out);
     p.rounding = ctx.rounding();

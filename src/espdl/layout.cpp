@@ -87,11 +87,6 @@ int read_number(const std::string& s, size_t& pos) {
 
 }  // namespace
 
-int weight_block_size(DType dtype, bool simd_target) {
-    if (!simd_target) return 0;
-    return dtype == DType::Int16 ? 8 : 16;
-}
-
 std::vector<int64_t> filter_storage_order(int64_t n, int64_t kh, int64_t kw, int64_t c, int block, bool depthwise) {
     invariant(block >= 0 && n >= 0 && kh >= 0 && kw >= 0 && c >= 0, "filter_storage_order: negative size");
     const int64_t na = block > 0 ? n / block * block : 0;

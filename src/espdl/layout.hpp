@@ -23,9 +23,6 @@ namespace espq::espdl {
 
 enum class WeightKind { Conv, DepthwiseConv, Gemm, MatMul };
 
-// A for a weight of this dtype: 16 (int8) or 8 (int16) on the SIMD targets, 0 on C targets.
-int weight_block_size(DType dtype, bool simd_target);
-
 // ONNX-order weight -> stored weight (dims and element order as in the file). `block` is A (0 = plain).
 Tensor to_blocked(const Tensor& onnx_order, WeightKind kind, int block);
 // Stored weight -> ONNX order (Conv: OIHW / OIW, Gemm: [K][N], MatMul: [..., C, N]). Exact inverse of to_blocked.

@@ -217,6 +217,7 @@ namespace espq {
 LoweredModel lower_to_espdl(const Graph& src, const QuantPlan& plan, const LowerOptions& options) {
     using namespace quant;
     LoweredModel result;
+    result.target = plan.target;
     EspdlModel& m = result.model;
     Graph& dst = m.graph;
     dst.name = src.name.empty() ? "main_graph" : src.name;
@@ -305,8 +306,10 @@ Tensor quantize_input(const LoweredModel& lowered, int input_index, const Tensor
                         shape_str(p.shape()));
     if (v.dtype == DType::Float32) return p.cast(DType::Float32);
     const int bits = v.dtype == DType::Int16 ? 16 : 8;
-    // Host-side quantization of the input uses the device's float rule dl::tool::round: floor(x + 0.5).
-    return quant::quantize_tensor(p, static_cast<int>(v.exponents.at(0)), bits, Rounding::HalfUp, v.dtype);
+    // The device quantizes its input with dl::tool::round, whose tie rule is the target's (half up on S3 and C,
+    // half to even on P4 and S31).
+    return quant::quantize_tensor(p, static_cast<int>(v.exponents.at(0)), bits, target_policy(lowered.target).rounding,
+                                  v.dtype);
 }
 
 Tensor dequantize_output(const LoweredModel& lowered, int output_index, const Tensor& raw) {

@@ -8,7 +8,7 @@
 namespace espq::quant {
 
 int LowerContext::bias_constant(const Node& n, const Tensor& real_bias, int e_in, int e_w, int bits) {
-    const int bias_bits = bits == 16 ? policy.int16_bias_bits : policy.int8_bias_bits;
+    const int bias_bits = policy.bias_bits(bits);
     const DType dt = bits == 16 ? DType::Int64 : DType::Int32;
     int64_t clamped = 0;
     Tensor b = quantize_tensor(real_bias.cast(DType::Float32), e_in + e_w, bias_bits, policy.rounding, dt, &clamped);
@@ -68,7 +68,7 @@ void lower_conv(LowerContext& ctx, const Node& n) {
     Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
                                 bits == 16 ? DType::Int16 : DType::Int8);
     const espdl::WeightKind kind = depthwise ? espdl::WeightKind::DepthwiseConv : espdl::WeightKind::Conv;
-    const int block = espdl::weight_block_size(wq.dtype(), ctx.policy.simd);
+    const int block = ctx.policy.lane_channels(wq.dtype());
     const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, static_cast<int>(rank) - 2, cout, block));
     const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), {e_w}, doc);
     std::vector<int> inputs = {xin_nhwc, w};

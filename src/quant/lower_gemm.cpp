@@ -27,7 +27,7 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
                                 bits == 16 ? DType::Int16 : DType::Int8);
     // Gemm weights are stored [1,1,K,N]; a MatMul constant keeps its ONNX dims [K, N]. Same element order.
     const espdl::WeightKind kind = is_gemm ? espdl::WeightKind::Gemm : espdl::WeightKind::MatMul;
-    const int block = espdl::weight_block_size(wq.dtype(), ctx.policy.simd);
+    const int block = ctx.policy.lane_channels(wq.dtype());
     const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, 2, wv.shape[1], block));
     const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), {e_w}, doc);
     std::vector<int> inputs = {ain, w};

@@ -13,7 +13,8 @@ const char* platform_name(Target t, const std::string& quant_type) {
     const bool s16 = quant_type == "S16", s8 = quant_type == "S8";
     switch (t) {
         case Target::ESP32S3: return s8 ? "ESPDL_S3_INT8" : s16 ? "ESPDL_S3_INT16" : "FP32";
-        case Target::ESP32P4: return s8 ? "ESPDL_INT8" : s16 ? "ESPDL_INT16" : "FP32";
+        case Target::ESP32P4:
+        case Target::ESP32S31: return s8 ? "ESPDL_INT8" : s16 ? "ESPDL_INT16" : "FP32";
         case Target::C: return s8 ? "ESPDL_C_INT8" : s16 ? "ESPDL_C_INT16" : "FP32";
     }
     return "FP32";
@@ -62,8 +63,8 @@ nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan&
             switch (v.dtype) {
                 case DType::Int8: bits = 8; break;
                 case DType::Int16: bits = 16; break;
-                case DType::Int32: bits = pol.int8_bias_bits; break;
-                case DType::Int64: bits = pol.int16_bias_bits; break;
+                case DType::Int32: bits = pol.int8_accumulator_bits; break;
+                case DType::Int64: bits = pol.int16_accumulator_bits; break;
                 default: bits = 32; break;
             }
             c["bit_width"] = bits;
