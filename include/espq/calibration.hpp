@@ -63,5 +63,8 @@ double expected_quant_mse(const TensorStats& stats, int bits, int exponent);
 // Exponent rule for constant tensors (weights): minmax over the values (ESP-PPQ's percentile observer equals
 // minmax below 10000 elements; espq uses minmax for all sizes so no weight is ever clipped).
 int weight_exponent(const Tensor& weights, int bits);
+// The same rule per channel: element c is weight_exponent of the slice at index c of axis `axis` (per-channel
+// weights: the output-channel axis, 0 for a Conv filter [Cout, Cin, k...], 1 for a Gemm weight [K, N]).
+std::vector<int> channel_weight_exponents(const Tensor& weights, int bits, int axis);
 
 }  // namespace espq

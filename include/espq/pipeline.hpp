@@ -37,8 +37,17 @@ struct QuantizeResult {
 QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& calib, const QuantizeOptions& options);
 
 // The .json quantization record of a lowered model (ESP-PPQ's configs / dispatchings / values layout, with
-// deterministic ids), plus an "espq" section: version, target, options, notes, data description.
-nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan& plan, const QuantizeOptions& options,
-                                   const std::vector<std::string>& notes);
+// deterministic ids), plus an "espq" section: version, target, options, notes, data description, and
+// "quantization" = plan_record(planned, plan).
+nlohmann::json quantization_record(const LoweredModel& lowered, const Graph& planned, const QuantPlan& plan,
+                                   const QuantizeOptions& options, const std::vector<std::string>& notes);
+
+// Every quantization fact of `plan` (made for the float graph `planned`), with its reason:
+//   "tensors":  [{"tensor", "bits", "exponents", "reason"}]  activations and graph inputs, in value order;
+//   "operands": [{"node", "input", "tensor", "bits", "exponents", "reason"}]  every constant a node reads in
+//               quantized form (weights, biases, constant operands, bounds, slopes, pad values) and every
+//               activation a node reads at another width or exponent than its own (through a RequantizeLinear);
+//   "tables":   [{"node", "bits", "exponents", "reason"}]  lookup tables.
+nlohmann::json plan_record(const Graph& planned, const QuantPlan& plan);
 
 }  // namespace espq

@@ -25,10 +25,37 @@ struct TensorQuant {
     std::optional<int> exponent8;
 };
 
+// One operand as a node reads it in quantized form: an activation (at the node's width, possibly through a
+// RequantizeLinear), or a constant the lowering quantizes (weight, bias, constant operand of Add/Sub/Mul/Concat,
+// int16 Clip bound, int16 PRelu slope, Pad value), or a node's lookup table.
+struct OperandQuant {
+    int bits = 0;  // 8 / 16 for int8 / int16 data; 32 / 64 for a bias (its accumulator's width); 0 = not quantized
+    // real = q * 2^exponents[c]: one exponent, or one per output channel (per-channel weights and their bias;
+    // channel c is Conv weight row c, Gemm/MatMul weight column c, bias element c).
+    std::vector<int> exponents;
+    std::string reason;  // "weight max-abs", "bias = e_in + e_w", "aligned to Add 'x'", ...
+
+    bool quantized() const { return bits != 0; }
+    bool per_channel() const { return exponents.size() > 1; }
+    int exponent() const { return exponents.at(0); }  // the per-tensor exponent
+};
+
+// Every quantization fact about one node of the float graph.
+struct NodeQuant {
+    // inputs[j]: how the node reads its input j; bits == 0 for an input it takes as is (absent optional
+    // inputs, shape/index/scale constants, float data) or that the target cannot run (lowering says why).
+    std::vector<OperandQuant> inputs;
+    // The lookup table of a table activation (int8 activations, int16 Gelu): entries at the output's exponent.
+    // Unset when the node needs no table (e.g. a Relu whose input and output exponents agree).
+    std::optional<OperandQuant> table;
+};
+
+// The single record of every quantization decision; lower_to_espdl only reads it.
 struct QuantPlan {
     Target target = Target::ESP32S3;
     std::vector<TensorQuant> tensors;         // indexed by float value id (activations and graph inputs)
     std::map<int, int> node_bits;             // node index -> 8 / 16 (quant_type S8 / S16)
+    std::vector<NodeQuant> nodes;             // indexed by node index: how each node reads its operands
     std::vector<std::string> notes;           // adjustments the user should know about (one line each)
 };
 
@@ -50,8 +77,16 @@ void check_node_bits(const Graph& graph, const std::map<std::string, int>& node_
 // Chooses precision per node and exponent per tensor, applying ESP-DL's sharing rules (passive ops keep
 // their input exponent; Add/Sub/Concat/Resize inputs take the output exponent where the producer can be
 // re-pointed, else a Requantize is planned) and the shift constraints (e_out >= e_in + e_w for
-// Conv/Gemm/MatMul, e_out >= e_a + e_b for Mul), which are never violated.
+// Conv/Gemm/MatMul, e_out >= e_a + e_b for Mul), which are never violated. Then records how every node reads
+// each operand (QuantPlan::nodes): activations at the node's width (read_exponent), weights by max-abs (one
+// exponent per output channel where the target has per-channel weights), biases at e_in + e_w, constant
+// operands, bounds, slopes and lookup tables.
 QuantPlan plan_quantization(const Graph& graph, const std::vector<TensorStats>& stats, const PlanOptions& options);
+
+// The exponent at which a node of width `bits` reads a tensor stored at `from_bits` with `exponent`:
+// int8 -> int16 gains 8 exact fraction bits; int16 -> int8 takes the 8-bit exponent `exponent8` (never finer
+// than the 16-bit one, so the Requantize shifts right), else the same range. The one rule for this.
+int read_exponent(int exponent, int from_bits, const std::optional<int>& exponent8, int bits);
 
 struct LowerOptions {
     std::vector<std::pair<std::string, std::string>> metadata;  // written as metadata_props

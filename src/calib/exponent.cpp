@@ -138,6 +138,25 @@ int weight_exponent(const Tensor& weights, int bits) {
     return minmax_exponent(absmax, bits);
 }
 
+std::vector<int> channel_weight_exponents(const Tensor& weights, int bits, int axis) {
+    const Shape& shape = weights.shape();
+    if (axis < 0 || axis >= static_cast<int>(shape.size()))
+        throw InternalError("channel_weight_exponents: axis " + std::to_string(axis) + " of a tensor of shape " +
+                            shape_str(shape));
+    int64_t inner = 1;  // elements after the channel axis, in row-major order
+    for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+    const int64_t channels = shape[axis];
+    std::vector<double> absmax(static_cast<size_t>(channels), 0.0);
+    const std::vector<double> values = weights.as_doubles();
+    for (size_t i = 0; i < values.size(); ++i) {
+        double& m = absmax[static_cast<size_t>((static_cast<int64_t>(i) / inner) % channels)];
+        m = std::max(m, std::fabs(values[i]));
+    }
+    std::vector<int> exponents;
+    for (double m : absmax) exponents.push_back(minmax_exponent(m, bits));
+    return exponents;
+}
+
 CalibMethod parse_calib_method(const std::string& name) {
     if (name == "minmax") return CalibMethod::MinMax;
     if (name == "kl") return CalibMethod::KL;

@@ -44,13 +44,18 @@ double round_ties(double x, Rounding r) {
     return std::nearbyint(x);  // default FE_TONEAREST: ties to even
 }
 
-Tensor quantize_tensor(const Tensor& real, int exponent, int bits, Rounding r, DType out_dtype, int64_t* clamped) {
+namespace {
+
+// Quantizes element i at exponent_of(i), saturating to `bits`; counts the saturated elements.
+template <typename ExponentOf>
+Tensor quantize_elements(const Tensor& real, ExponentOf exponent_of, int bits, Rounding r, DType out_dtype,
+                         int64_t* clamped) {
     const double lo = -std::ldexp(1.0, bits - 1), hi = std::ldexp(1.0, bits - 1) - 1;
     const auto v = real.as_doubles();
     Tensor out(out_dtype, real.shape());
     int64_t nclamp = 0;
     for (size_t i = 0; i < v.size(); ++i) {
-        double q = round_ties(std::ldexp(v[i], -exponent), r);
+        double q = round_ties(std::ldexp(v[i], -exponent_of(i)), r);
         if (q < lo || q > hi) ++nclamp;
         q = std::min(hi, std::max(lo, q));
         switch (out_dtype) {
@@ -64,6 +69,28 @@ Tensor quantize_tensor(const Tensor& real, int exponent, int bits, Rounding r, D
     if (clamped) *clamped = nclamp;
     return out;
 }
+
+}  // namespace
+
+Tensor quantize_tensor(const Tensor& real, int exponent, int bits, Rounding r, DType out_dtype, int64_t* clamped) {
+    return quantize_elements(real, [exponent](size_t) { return exponent; }, bits, r, out_dtype, clamped);
+}
+
+Tensor quantize_channels(const Tensor& real, const std::vector<int>& exponents, int axis, int bits, Rounding r,
+                         DType out_dtype, int64_t* clamped) {
+    if (exponents.size() == 1) return quantize_tensor(real, exponents[0], bits, r, out_dtype, clamped);
+    const Shape& shape = real.shape();
+    if (axis < 0 || axis >= static_cast<int>(shape.size()) || shape[axis] != static_cast<int64_t>(exponents.size()))
+        throw InternalError("quantize_channels: " + std::to_string(exponents.size()) + " exponents for axis " +
+                            std::to_string(axis) + " of shape " + shape_str(shape));
+    size_t inner = 1;  // elements after the channel axis (row-major)
+    for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= static_cast<size_t>(shape[d]);
+    const size_t channels = exponents.size();
+    return quantize_elements(real, [&](size_t i) { return exponents[(i / inner) % channels]; }, bits, r, out_dtype,
+                             clamped);
+}
+
+std::vector<int64_t> exponent_list(const OperandQuant& q) { return {q.exponents.begin(), q.exponents.end()}; }
 
 // ---- registry ----
 
@@ -98,9 +125,26 @@ void LowerContext::note(const std::string& s) const {
     if (notes) notes->push_back(s);
 }
 
-int LowerContext::node_bits(const Node& n) const {
-    const int idx = static_cast<int>(&n - src.nodes.data());
-    return plan.node_bits.at(idx);
+int LowerContext::node_bits(const Node& n) const { return plan.node_bits.at(node_index(n)); }
+
+const NodeQuant& LowerContext::node_quant(const Node& n) const {
+    if (plan.nodes.size() != src.nodes.size())
+        throw InternalError("lowering: the plan has no operand reads (plan_quantization did not fill QuantPlan::nodes)");
+    return plan.nodes[static_cast<size_t>(node_index(n))];
+}
+
+const OperandQuant& LowerContext::operand(const Node& n, int j) const {
+    const NodeQuant& nq = node_quant(n);
+    if (j < 0 || j >= static_cast<int>(nq.inputs.size()))
+        throw InternalError("lowering: node '" + n.name + "' has no planned input " + std::to_string(j));
+    return nq.inputs[static_cast<size_t>(j)];
+}
+
+int LowerContext::read_input(const Node& n, int j, const Perm& layout) {
+    const OperandQuant& op = operand(n, j);
+    if (op.exponents.size() != 1)
+        throw InternalError("lowering: node '" + n.name + "' input " + std::to_string(j) + " has no planned read");
+    return activation(n.inputs.at(static_cast<size_t>(j)), op.bits, op.exponent(), layout, n.name);
 }
 
 int LowerContext::add_constant(const std::string& name, Tensor t, std::vector<int64_t> exponents,
@@ -201,13 +245,6 @@ int LowerContext::activation(int fv, int bits, int exponent, const Perm& layout,
 
 int LowerContext::activation_in_layout(int fv, const Perm& layout, const std::string& consumer) {
     return activation(fv, q(fv).bits, q(fv).exponent, layout, consumer);
-}
-
-int LowerContext::exponent_at_bits(int fv, int bits) const {
-    const TensorQuant& tq = q(fv);
-    if (bits > tq.bits) return tq.exponent - (bits - tq.bits);
-    if (bits < tq.bits) return tq.exponent8 ? *tq.exponent8 : tq.exponent + (tq.bits - bits);
-    return tq.exponent;
 }
 
 }  // namespace espq::quant

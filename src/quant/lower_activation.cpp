@@ -4,7 +4,6 @@
 #include <cmath>
 #include <functional>
 
-#include "espq/calibration.hpp"
 #include "quant/lower_context.hpp"
 
 namespace espq::quant {
@@ -67,43 +66,39 @@ void lower_activation(LowerContext& ctx, const Node& n) {
     const int x = n.inputs.at(0), out = n.outputs.at(0);
     const int bits = ctx.node_bits(n);
     const Perm layout = ctx.perm[x];
-    const int xin = ctx.activation_at_bits(x, bits, layout, n.name);
-    const int e_in = ctx.exponent_at_bits(x, bits);
-    const TensorQuant& qo = ctx.q(out);
+    const int xin = ctx.read_input(n, 0, layout);
+    const int e_in = ctx.operand(n, 0).exponent();
     std::vector<int> inputs = {xin};
-    if (n.op_type == "Clip" && bits == 16) {
-        // Without a table the chip clamps raw integers with min/max given in the input's dtype (element 0).
-        for (int k = 1; k <= 2; ++k) {
-            if (n.input(k) < 0) continue;
-            const Value& b = ctx.src.value(n.inputs[k]);
-            Tensor q = quantize_tensor(b.constant->cast(DType::Float32), e_in, bits, ctx.policy.rounding, DType::Int16);
-            inputs.push_back(ctx.add_constant(b.name, std::move(q), {e_in}, "layout ==> UNK"));
-        }
-    }
-    if (n.op_type == "PRelu" && bits == 16) {
-        // The int16 kernel multiplies by the slope as an int16 constant: out = x * alpha >> (e_out - e_in - e_a).
-        // The slope's exponent may not exceed e_out - e_in (a negative shift breaks ESP-DL).
-        const Value& sv = ctx.src.value(n.inputs.at(1));
-        const Tensor slope = sv.constant->cast(DType::Float32);
-        const int e_a = std::min(weight_exponent(slope, bits), qo.exponent - e_in);
-        Tensor q = quantize_tensor(slope, e_a, bits, ctx.policy.rounding, DType::Int16);
-        q.reshape({q.numel()});
-        inputs.push_back(ctx.add_constant(sv.name, std::move(q), {e_a}, "layout ==> UNK"));
+    // int16 Clip bounds (the kernel clamps raw integers) and the int16 PRelu slope (an int16 multiplier) are
+    // constants read at their planned exponents; int8 folds them into the table.
+    const bool constant_operands = (n.op_type == "Clip" || n.op_type == "PRelu") && bits == 16;
+    for (size_t k = 1; constant_operands && k < n.inputs.size(); ++k) {
+        if (n.inputs[k] < 0) continue;
+        const OperandQuant& planned = ctx.operand(n, static_cast<int>(k));
+        const Value& c = ctx.src.value(n.inputs[k]);
+        if (!planned.quantized())
+            throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): input '" + c.name +
+                                   "' is computed at run time; ESP-DL needs it constant");
+        Tensor q = quantize_tensor(c.constant->cast(DType::Float32), planned.exponent(), planned.bits,
+                                   ctx.policy.rounding, DType::Int16);
+        if (n.op_type == "PRelu") q.reshape({q.numel()});
+        inputs.push_back(ctx.add_constant(c.name, std::move(q), exponent_list(planned), "layout ==> UNK"));
     }
     const int y = ctx.define_output(out, layout);
     Node& node = ctx.add_node(n.name, n.op_type, inputs, {y}, bits);
     for (const auto& [k, v] : n.attrs)
         if (k == "alpha" || k == "beta" || k == "approximate") node.attrs[k] = v;
-    if (n.op_type == "Relu" && e_in == qo.exponent) return;  // integer max(x, 0): no table needed
-    if (bits != 8 && n.op_type != "Gelu") return;
+    const std::optional<OperandQuant>& planned_table = ctx.node_quant(n).table;
+    if (!planned_table) return;  // e.g. a Relu at equal exponents: integer max(x, 0)
+    const int e_table = planned_table->exponent();
     const auto f = activation_function(ctx, n);
     auto entry = [&](double x_int, double lo, double hi) {
-        double yv = std::ldexp(f(std::ldexp(x_int, e_in)), -qo.exponent);
+        double yv = std::ldexp(f(std::ldexp(x_int, e_in)), -e_table);
         if (std::isnan(yv)) yv = 0;
         return std::min(hi, std::max(lo, round_ties(yv, ctx.policy.rounding)));
     };
     Tensor table;
-    if (bits == 8) {
+    if (planned_table->bits == 8) {
         table = Tensor(DType::Int8, {256});
         for (int i = 0; i < 256; ++i) table.data<int8_t>()[i] = static_cast<int8_t>(entry(i - 128, -128, 127));
     } else {
@@ -122,7 +117,7 @@ void lower_activation(LowerContext& ctx, const Node& n) {
     lv.shape = table.shape();
     lv.shape_known = true;
     lv.constant = std::move(table);
-    lv.exponents = {qo.exponent};
+    lv.exponents = exponent_list(*planned_table);
     const int lut = ctx.dst.add_value(std::move(lv));
     ctx.lut_values.push_back(lut);
     // The LUT module reads the table from the `lut` attribute, not from an input.
@@ -133,7 +128,7 @@ void lower_softmax(LowerContext& ctx, const Node& n) {
     const int x = n.inputs.at(0), out = n.outputs.at(0);
     const int bits = ctx.node_bits(n);
     const Perm layout = ctx.perm[x];
-    const int xin = ctx.activation_at_bits(x, bits, layout, n.name);
+    const int xin = ctx.read_input(n, 0, layout);
     const size_t rank = ctx.src.value(x).shape.size();
     int64_t axis = n.attr_int("axis", ctx.src.opset() >= 13 ? -1 : 1);
     if (axis < 0) axis += static_cast<int64_t>(rank);

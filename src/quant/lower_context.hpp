@@ -22,6 +22,11 @@ Shape permute_shape(const Shape& s, const Perm& p);
 double round_ties(double x, Rounding r);
 // Quantizes float data to int with exponent e and `bits`, saturating; result dtype INT8/INT16/INT32/INT64.
 Tensor quantize_tensor(const Tensor& real, int exponent, int bits, Rounding r, DType out_dtype, int64_t* clamped = nullptr);
+// The same with one exponent per index of `axis` (exponents.size() == shape[axis]), or one for all.
+Tensor quantize_channels(const Tensor& real, const std::vector<int>& exponents, int axis, int bits, Rounding r,
+                         DType out_dtype, int64_t* clamped = nullptr);
+// A Value's exponent list (ESP-DL reads one per output channel where there are several).
+std::vector<int64_t> exponent_list(const OperandQuant& q);
 
 struct LowerContext {
     const Graph& src;  // float graph
@@ -37,22 +42,20 @@ struct LowerContext {
     std::vector<int> lut_values;  // LUT initializers, exported first like ESP-PPQ
     std::vector<std::string>* notes = nullptr;
     void note(const std::string& s) const;
-    // Quantized bias for a weighted node: e_b = e_in + e_w, INT32 for int8 / INT64 for int16, clamped to the
-    // target's bias bits (20 on S3 int8), with a note when values had to be clamped.
-    int bias_constant(const Node& n, const Tensor& real_bias, int e_in, int e_w, int bits);
+    // Quantized bias of a weighted node at its planned exponent(s) and width (input 2 of the plan), INT32 for
+    // int8 / INT64 for int16 layers, with a note when values had to be clamped.
+    int bias_constant(const Node& n, const Tensor& real_bias);
 
     // The lowered value of float value `fv` with the given bits/exponent/layout, inserting Transpose and
     // RequantizeLinear nodes (named after `consumer`) as needed. Constants are not handled here.
     int activation(int fv, int bits, int exponent, const Perm& layout, const std::string& consumer);
     // Same, keeping the value's own bits/exponent (layout only).
     int activation_in_layout(int fv, const Perm& layout, const std::string& consumer);
-    // The exponent `fv` takes when a consumer reads it at `bits`: its own at equal width; int8 -> int16 with
-    // 8 more fraction bits (exact); int16 -> int8 the plan's exponent8 (else the same range).
-    int exponent_at_bits(int fv, int bits) const;
-    // The value at `bits` (exponent_at_bits) in `layout`.
-    int activation_at_bits(int fv, int bits, const Perm& layout, const std::string& consumer) {
-        return activation(fv, bits, exponent_at_bits(fv, bits), layout, consumer);
-    }
+    // Input j of node n as the plan says n reads it (bits, exponent), in `layout`.
+    int read_input(const Node& n, int j, const Perm& layout);
+    // How the plan says node n reads input j / everything about node n.
+    const OperandQuant& operand(const Node& n, int j) const;
+    const NodeQuant& node_quant(const Node& n) const;
 
     // Creates the lowered output value for float value `fv` (name kept) with the plan's config and `layout`.
     int define_output(int fv, const Perm& layout);
@@ -63,6 +66,7 @@ struct LowerContext {
                    int bits);
 
     const TensorQuant& q(int fv) const { return plan.tensors.at(fv); }
+    int node_index(const Node& n) const { return static_cast<int>(&n - src.nodes.data()); }
     int node_bits(const Node& n) const;
     std::string fresh_name(const std::string& base);
 };

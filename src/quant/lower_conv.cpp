@@ -1,23 +1,25 @@
 // Conv (2-D, 1-D, depthwise) -> ESP-DL Conv: NHWC activations, blocked int8/int16 filter, int32/int64 bias.
+#include <algorithm>
 #include <cmath>
 
-#include "espq/calibration.hpp"
 #include "espdl/layout.hpp"
 #include "quant/lower_context.hpp"
 
 namespace espq::quant {
 
-int LowerContext::bias_constant(const Node& n, const Tensor& real_bias, int e_in, int e_w, int bits) {
-    const int bias_bits = policy.bias_bits(bits);
-    const DType dt = bits == 16 ? DType::Int64 : DType::Int32;
+int LowerContext::bias_constant(const Node& n, const Tensor& real_bias) {
+    const OperandQuant& planned = operand(n, 2);
+    const DType dt = node_bits(n) == 16 ? DType::Int64 : DType::Int32;
+    Tensor real = real_bias.cast(DType::Float32);
+    real.reshape({real.numel()});
     int64_t clamped = 0;
-    Tensor b = quantize_tensor(real_bias.cast(DType::Float32), e_in + e_w, bias_bits, policy.rounding, dt, &clamped);
+    Tensor b = quantize_channels(real, planned.exponents, 0, planned.bits, policy.rounding, dt, &clamped);
     if (clamped)
         note("node '" + n.name + "': " + std::to_string(clamped) + " bias value(s) clamped to " +
-             std::to_string(bias_bits) + " bits (bias exponent " + std::to_string(e_in + e_w) +
+             std::to_string(planned.bits) + " bits (bias exponent " +
+             (planned.per_channel() ? std::string("e_in + e_w per channel") : std::to_string(planned.exponent())) +
              "); consider 16-bit for this layer");
-    b.reshape({b.numel()});
-    return add_constant(src.value(n.inputs.at(2)).name, std::move(b), {e_in + e_w}, "layout ==> UNK");
+    return add_constant(src.value(n.inputs.at(2)).name, std::move(b), exponent_list(planned), "layout ==> UNK");
 }
 
 namespace {
@@ -61,18 +63,19 @@ void lower_conv(LowerContext& ctx, const Node& n) {
     const int bits = ctx.node_bits(n);
     const TensorQuant& qo = ctx.q(out);
     const Perm nhwc = channels_last_perm(rank);
-    const int e_in = ctx.exponent_at_bits(x, bits);
-    const int xin_nhwc = ctx.activation(x, bits, e_in, nhwc, n.name);
+    const int xin_nhwc = ctx.read_input(n, 0, nhwc);
+    const int e_in = ctx.operand(n, 0).exponent();
 
-    const int e_w = weight_exponent(*wv.constant, bits);
-    Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
-                                bits == 16 ? DType::Int16 : DType::Int8);
+    const OperandQuant& planned_w = ctx.operand(n, 1);
+    Tensor wq = quantize_channels(wv.constant->cast(DType::Float32), planned_w.exponents, 0, planned_w.bits,
+                                  ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8);
     const espdl::WeightKind kind = depthwise ? espdl::WeightKind::DepthwiseConv : espdl::WeightKind::Conv;
     const int block = ctx.policy.lane_channels(wq.dtype());
     const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, static_cast<int>(rank) - 2, cout, block));
-    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), {e_w}, doc);
+    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), exponent_list(planned_w), doc);
     std::vector<int> inputs = {xin_nhwc, w};
-    if (n.input(2) >= 0) inputs.push_back(ctx.bias_constant(n, *g.value(n.inputs[2]).constant, e_in, e_w, bits));
+    if (n.input(2) >= 0) inputs.push_back(ctx.bias_constant(n, *g.value(n.inputs[2]).constant));
+    const int e_w = *std::max_element(planned_w.exponents.begin(), planned_w.exponents.end());
 
     const size_t sd = rank - 2;
     const auto kernel = n.attr_ints("kernel_shape", [&] {

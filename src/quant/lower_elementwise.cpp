@@ -1,5 +1,4 @@
 // Add, Sub (raw-integer adds: inputs at the output exponent), Mul (integer multiply + shift) and Concat.
-#include "espq/calibration.hpp"
 #include "quant/lower_context.hpp"
 
 namespace espq::quant {
@@ -33,31 +32,26 @@ void lower_binary(LowerContext& ctx, const Node& n) {
     const int out = n.outputs.at(0);
     const size_t rank = g.value(out).shape.size();
     const int bits = ctx.node_bits(n);
-    const bool aligned = n.op_type != "Mul";  // Add/Sub ignore exponents on the chip
     std::vector<int> dynamic;
     for (int j = 0; j < 2; ++j)
         if (!g.value(n.inputs.at(j)).constant) dynamic.push_back(n.inputs[j]);
     if (dynamic.empty()) throw InternalError("node '" + n.name + "': constant-only binary op not folded");
     const Perm layout = common_layout(ctx, dynamic, rank);
-    const TensorQuant& qo = ctx.q(out);
     std::vector<int> inputs;
     for (int j = 0; j < 2; ++j) {
-        const int v = n.inputs[j];
-        const Value& val = g.value(v);
-        if (val.constant) {
-            const int e = aligned ? qo.exponent : weight_exponent(*val.constant, bits);
-            Tensor real = constant_in_layout(*val.constant, rank, layout);
-            int64_t clamped = 0;
-            Tensor q = quantize_tensor(real, e, bits, ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8, &clamped);
-            if (clamped)
-                ctx.note("node '" + n.name + "': constant operand '" + val.name + "' clamped at exponent " +
-                         std::to_string(e));
-            inputs.push_back(ctx.add_constant(val.name, std::move(q), {e}, "layout ==> UNK"));
-        } else if (aligned) {
-            inputs.push_back(ctx.activation(v, bits, qo.exponent, layout, n.name));
-        } else {
-            inputs.push_back(ctx.activation_at_bits(v, bits, layout, n.name));
+        const Value& val = g.value(n.inputs[j]);
+        if (!val.constant) {
+            inputs.push_back(ctx.read_input(n, j, layout));
+            continue;
         }
+        const OperandQuant& planned = ctx.operand(n, j);
+        int64_t clamped = 0;
+        Tensor q = quantize_tensor(constant_in_layout(*val.constant, rank, layout), planned.exponent(), planned.bits,
+                                   ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8, &clamped);
+        if (clamped)
+            ctx.note("node '" + n.name + "': constant operand '" + val.name + "' clamped at exponent " +
+                     std::to_string(planned.exponent()));
+        inputs.push_back(ctx.add_constant(val.name, std::move(q), exponent_list(planned), "layout ==> UNK"));
     }
     const int y = ctx.define_output(out, layout);
     ctx.add_node(n.name, n.op_type, inputs, {y}, bits);
@@ -72,18 +66,19 @@ void lower_concat(LowerContext& ctx, const Node& n) {
     for (int v : n.inputs)
         if (v >= 0 && !g.value(v).constant) dynamic.push_back(v);
     const Perm layout = common_layout(ctx, dynamic, rank);
-    const TensorQuant& qo = ctx.q(out);
     std::vector<int> inputs;
-    for (int v : n.inputs) {
+    for (size_t j = 0; j < n.inputs.size(); ++j) {
+        const int v = n.inputs[j];
         if (v < 0) continue;
         const Value& val = g.value(v);
-        if (val.constant) {
-            Tensor q = quantize_tensor(permute(val.constant->cast(DType::Float32), layout), qo.exponent, bits,
-                                       ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8);
-            inputs.push_back(ctx.add_constant(val.name, std::move(q), {qo.exponent}, "layout ==> UNK"));
-        } else {
-            inputs.push_back(ctx.activation(v, bits, qo.exponent, layout, n.name));
+        if (!val.constant) {
+            inputs.push_back(ctx.read_input(n, static_cast<int>(j), layout));
+            continue;
         }
+        const OperandQuant& planned = ctx.operand(n, static_cast<int>(j));
+        Tensor q = quantize_tensor(permute(val.constant->cast(DType::Float32), layout), planned.exponent(),
+                                   planned.bits, ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8);
+        inputs.push_back(ctx.add_constant(val.name, std::move(q), exponent_list(planned), "layout ==> UNK"));
     }
     int64_t axis = n.attr_int("axis", 0);
     if (axis < 0) axis += static_cast<int64_t>(rank);

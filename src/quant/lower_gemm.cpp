@@ -1,6 +1,5 @@
 // Gemm (normalized: transB = 0, alpha = beta = 1) and MatMul with a constant 2-D second input.
 #include "espdl/layout.hpp"
-#include "espq/calibration.hpp"
 #include "quant/lower_context.hpp"
 
 namespace espq::quant {
@@ -20,16 +19,16 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
         throw InternalError("node '" + n.name + "': Gemm not normalized (normalize_gemm pass disabled?)");
     const int bits = ctx.node_bits(n);
     const Shape& as = g.value(a).shape;
-    const int e_in = ctx.exponent_at_bits(a, bits);
-    const int ain = ctx.activation(a, bits, e_in, identity_perm(as.size()), n.name);
-    const int e_w = weight_exponent(*wv.constant, bits);
-    Tensor wq = quantize_tensor(wv.constant->cast(DType::Float32), e_w, bits, ctx.policy.rounding,
-                                bits == 16 ? DType::Int16 : DType::Int8);
+    const int ain = ctx.read_input(n, 0, identity_perm(as.size()));
+    // Per-channel exponents index the output columns N of the [K, N] weight.
+    const OperandQuant& planned_w = ctx.operand(n, 1);
+    Tensor wq = quantize_channels(wv.constant->cast(DType::Float32), planned_w.exponents, 1, planned_w.bits,
+                                  ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8);
     // Gemm weights are stored [1,1,K,N]; a MatMul constant keeps its ONNX dims [K, N]. Same element order.
     const espdl::WeightKind kind = is_gemm ? espdl::WeightKind::Gemm : espdl::WeightKind::MatMul;
     const int block = ctx.policy.lane_channels(wq.dtype());
     const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, 2, wv.shape[1], block));
-    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), {e_w}, doc);
+    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), exponent_list(planned_w), doc);
     std::vector<int> inputs = {ain, w};
     if (is_gemm && n.input(2) >= 0) {
         const Tensor& c = *g.value(n.inputs[2]).constant;
@@ -43,7 +42,7 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
             for (int64_t j = 0; j < nn; ++j) full.data<float>()[j] = cb.data<float>()[0];
             cb = std::move(full);
         }
-        inputs.push_back(ctx.bias_constant(n, cb, e_in, e_w, bits));
+        inputs.push_back(ctx.bias_constant(n, cb));
     }
     const int y = ctx.define_output(out, identity_perm(g.value(out).shape.size()));
     Node& m = ctx.add_node(n.name, op, inputs, {y}, bits);

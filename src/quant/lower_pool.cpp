@@ -16,7 +16,7 @@ void lower_pool(LowerContext& ctx, const Node& n) {
     const int bits = ctx.node_bits(n);
     const Perm nhwc = channels_last_perm(rank);
     const bool global = n.op_type == "GlobalAveragePool";
-    const int xin = ctx.activation_at_bits(x, bits, nhwc, n.name);
+    const int xin = ctx.read_input(n, 0, nhwc);
     const int y = ctx.define_output(out, nhwc);
     Node& p = ctx.add_node(n.name, n.op_type, {xin}, {y}, bits);
     if (global) return;

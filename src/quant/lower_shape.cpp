@@ -20,9 +20,8 @@ int int64_input(LowerContext& ctx, const std::string& name, const std::vector<in
 void lower_data_movement(LowerContext& ctx, const Node& n) {
     const Graph& g = ctx.src;
     const int x = n.inputs.at(0);
-    const TensorQuant& qi = ctx.q(x);
     const Perm id = identity_perm(g.value(x).shape.size());
-    std::vector<int> inputs = {ctx.activation(x, qi.bits, qi.exponent, id, n.name)};
+    std::vector<int> inputs = {ctx.read_input(n, 0, id)};
     for (size_t j = 1; j < n.inputs.size(); ++j) {
         const int v = n.inputs[j];
         if (v < 0) {
@@ -32,10 +31,11 @@ void lower_data_movement(LowerContext& ctx, const Node& n) {
         if (!g.value(v).constant)
             throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): input " + std::to_string(j) +
                                    " is computed at run time; ESP-DL needs it constant (export with fixed shapes)");
-        if (n.op_type == "Pad" && j == 2) {  // the pad value is read in the tensor's own dtype
-            Tensor q = quantize_tensor(g.value(v).constant->cast(DType::Float32), qi.exponent, qi.bits,
-                                       ctx.policy.rounding, qi.bits == 16 ? DType::Int16 : DType::Int8);
-            inputs.push_back(ctx.add_constant(g.value(v).name, std::move(q), {qi.exponent}, "layout ==> UNK"));
+        const OperandQuant& planned = ctx.operand(n, static_cast<int>(j));
+        if (planned.quantized()) {  // the pad value, read in the padded tensor's dtype
+            Tensor q = quantize_tensor(g.value(v).constant->cast(DType::Float32), planned.exponent(), planned.bits,
+                                       ctx.policy.rounding, planned.bits == 16 ? DType::Int16 : DType::Int8);
+            inputs.push_back(ctx.add_constant(g.value(v).name, std::move(q), exponent_list(planned), "layout ==> UNK"));
             continue;
         }
         inputs.push_back(constant_input(ctx, v));
@@ -52,7 +52,7 @@ void lower_data_movement(LowerContext& ctx, const Node& n) {
     }
     std::vector<int> outs;
     for (int o : n.outputs) outs.push_back(ctx.define_output(o, identity_perm(g.value(o).shape.size())));
-    Node& node = ctx.add_node(n.name, n.op_type, inputs, outs, qi.bits);
+    Node& node = ctx.add_node(n.name, n.op_type, inputs, outs, ctx.operand(n, 0).bits);
     for (auto& [k, v] : attrs) node.attrs[k] = v;
 }
 
@@ -69,8 +69,7 @@ void lower_resize(LowerContext& ctx, const Node& n) {
     if (mode != "nearest" && mode != "linear")
         throw UnsupportedError("node '" + n.name + "' (Resize): mode '" + mode + "' is not supported by ESP-DL");
     const Perm nhwc = channels_last_perm(rank);
-    const TensorQuant& qo = ctx.q(out);
-    std::vector<int> inputs = {ctx.activation(x, bits, qo.exponent, nhwc, n.name), kNoValue};
+    std::vector<int> inputs = {ctx.read_input(n, 0, nhwc), kNoValue};
     // Scales stay in NCHW order (the chip reads [2] = H, [3] = W); computed from the static shapes.
     const Shape& is = g.value(x).shape;
     const Shape& os = g.value(out).shape;

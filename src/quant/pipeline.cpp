@@ -61,7 +61,7 @@ QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& cali
     }
     std::vector<std::string> notes = r.plan.notes;
     notes.insert(notes.end(), r.lowered.notes.begin(), r.lowered.notes.end());
-    r.record = quantization_record(r.lowered, r.plan, options, notes);
+    r.record = quantization_record(r.lowered, r.optimized, r.plan, options, notes);
     r.seconds_total = seconds_since(t0);
     return r;
 }

@@ -14,6 +14,7 @@
 
 #include "espq/quantize.hpp"
 #include "quant/op_classes.hpp"
+#include "quant/plan_operands.hpp"
 
 namespace espq {
 
@@ -81,6 +82,12 @@ void check_node_bits(const Graph& graph, const std::map<std::string, int>& node_
     }
 }
 
+int read_exponent(int exponent, int from_bits, const std::optional<int>& exponent8, int bits) {
+    if (bits > from_bits) return exponent - (bits - from_bits);
+    if (bits < from_bits) return exponent8 ? std::max(*exponent8, exponent) : exponent + (from_bits - bits);
+    return exponent;
+}
+
 QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stats, const PlanOptions& options) {
     if (options.bits != 8 && options.bits != 16)
         throw UserError("--bits " + std::to_string(options.bits) + ": ESP-DL quantizes to 8 or 16 bits");
@@ -128,7 +135,10 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         if (stats.size() != nv || stats[v].count == 0)
             throw InternalError("plan_quantization: no statistics for tensor '" + g.value(static_cast<int>(v)).name + "'");
         t.exponent = choose_exponent(stats[v], t.bits, options.method);
-        t.reason = calib_method_name(options.method);
+        t.reason = options.method == CalibMethod::Auto && t.bits >= 16
+                       ? "minmax with one bit of headroom (auto, 16-bit)"
+                   : options.method == CalibMethod::Auto ? "mse (auto, 8-bit)"
+                                                         : calib_method_name(options.method);
     }
 
     // 3. Groups of tensors that must share an exponent.
@@ -178,12 +188,17 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
     std::vector<int> group_exp(nv, 0);
     for (size_t v = 0; v < nv; ++v) group_exp[v] = plan.tensors[v].exponent;
     auto E = [&](int v) -> int& { return group_exp[groups.find(v)]; };
+    // Why a group's exponent was moved from its root's calibrated one (override, refinement, shift constraint).
+    std::vector<std::string> group_reason(nv);
+    auto set_group_exponent = [&](int v, int e, const std::string& why) {
+        E(v) = e;
+        group_reason[groups.find(v)] = why;
+    };
 
     for (const auto& [name, e] : options.tuned_exponents) {
         const int v = g.find(name);
         if (v < 0 || plan.tensors[v].bits == 0) throw UserError("tuned exponent for unknown tensor '" + name + "'");
-        E(v) = e;
-        plan.tensors[v].reason = "minmax, chosen by emulated output error";
+        set_group_exponent(v, e, "minmax, chosen by emulated output error");
     }
     // User overrides pin a group's exponent.
     for (const auto& [name, e] : options.exponent_overrides) {
@@ -191,7 +206,7 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         if (v < 0 || plan.tensors[v].bits == 0)
             throw UserError("exponent override names tensor '" + name +
                             "', which is not a quantized activation of the (optimized) graph");
-        E(v) = e;
+        set_group_exponent(v, e, "pinned by the user (exponent override)");
         plan.notes.push_back("tensor '" + name + "': exponent set to " + std::to_string(e) + " by override");
     }
 
@@ -203,14 +218,7 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         for (int in : g.nodes[i].inputs)
             if (in >= 0 && plan.tensors[in].bits == 16 && plan.node_bits[static_cast<int>(i)] == 8 && !e8[in])
                 e8[in] = choose_exponent(stats[in], 8, options.method);
-    // The exponent at which a node of width `bits` reads tensor v: int8 -> int16 gains 8 exact fraction bits;
-    // int16 -> int8 takes the 8-bit exponent, never finer than the 16-bit one (the Requantize shifts right).
-    auto read_exponent = [&](int v, int bits) {
-        const int own = E(v), from = plan.tensors[v].bits;
-        if (bits > from) return own - (bits - from);
-        if (bits < from) return e8[v] ? std::max(*e8[v], own) : own + (from - bits);
-        return own;
-    };
+    auto read_exponent_of = [&](int v, int bits) { return read_exponent(E(v), plan.tensors[v].bits, e8[v], bits); };
 
     // 4. Shift constraints, raising the output group's exponent where needed.
     for (int round = 0; round < 64; ++round) {
@@ -223,15 +231,17 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
                 const int in = n.inputs[0];
                 const Value& wv = g.value(n.inputs[1]);
                 const int bits = plan.node_bits.at(static_cast<int>(&n - g.nodes.data()));
+                // Per-channel weights too: max-abs over the whole tensor is the coarsest channel's exponent,
+                // which bounds every channel's shift.
                 const int ew = wv.constant ? weight_exponent(*wv.constant, bits) : E(n.inputs[1]);
-                need = read_exponent(in, bits) + ew;  // the input is read at the node's width
+                need = read_exponent_of(in, bits) + ew;  // the input is read at the node's width
             } else if (n.op_type == "Mul" && n.num_inputs() == 2) {
                 int sum = 0;
                 for (int j = 0; j < 2; ++j) {
                     const Value& iv = g.value(n.inputs[j]);
                     const int ob = plan.tensors[out].bits;
                     sum += iv.constant ? weight_exponent(*iv.constant, ob)
-                                       : read_exponent(n.inputs[j], ob);
+                                       : read_exponent_of(n.inputs[j], ob);
                 }
                 need = sum;
             }
@@ -239,7 +249,8 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
                 plan.notes.push_back("tensor '" + g.value(out).name + "': exponent raised from " +
                                      std::to_string(E(out)) + " to " + std::to_string(need) + " so that the " +
                                      n.op_type + " '" + n.name + "' requantization shift is not negative");
-                E(out) = need;
+                set_group_exponent(out, need, "raised so that the " + n.op_type + " '" + n.name +
+                                                  "' requantization shift is not negative");
                 changed = true;
             }
         }
@@ -247,9 +258,15 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         if (round == 63) throw InternalError("plan_quantization: shift constraints did not converge");
     }
     for (size_t v = 0; v < nv; ++v) {
-        if (plan.tensors[v].bits) plan.tensors[v].exponent = E(static_cast<int>(v));
-        if (e8[v]) plan.tensors[v].exponent8 = read_exponent(static_cast<int>(v), 8);
+        TensorQuant& t = plan.tensors[v];
+        if (t.bits) t.exponent = E(static_cast<int>(v));
+        const int root = groups.find(static_cast<int>(v));
+        if (t.bits && !group_reason[root].empty())
+            t.reason = root == static_cast<int>(v) ? group_reason[root] : t.reason + "; " + group_reason[root];
+        if (e8[v]) plan.tensors[v].exponent8 = read_exponent_of(static_cast<int>(v), 8);
     }
+    // 5. How every node reads its operands, from the final exponents.
+    quant::plan_operands(g, plan);
     return plan;
 }
 

@@ -20,10 +20,11 @@ const char* platform_name(Target t, const std::string& quant_type) {
     return "FP32";
 }
 
-nlohmann::json policy(bool quantized) {
+// per_channel: one exponent per output channel (P4 / S31 Conv and Gemm weights and their biases).
+nlohmann::json policy(bool quantized, bool per_channel) {
     nlohmann::json p = nlohmann::json::object();
-    p["PER_TENSOR"] = quantized;
-    p["PER_CHANNEL"] = false;
+    p["PER_TENSOR"] = quantized && !per_channel;
+    p["PER_CHANNEL"] = per_channel;
     p["LINEAR"] = quantized;
     p["FLOATING"] = !quantized;
     p["SYMMETRICAL"] = quantized;
@@ -35,8 +36,46 @@ nlohmann::json policy(bool quantized) {
 
 }  // namespace
 
-nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan& plan, const QuantizeOptions& options,
-                                   const std::vector<std::string>& notes) {
+nlohmann::json plan_record(const Graph& planned, const QuantPlan& plan) {
+    nlohmann::json tensors = nlohmann::json::array(), operands = nlohmann::json::array(),
+                   tables = nlohmann::json::array();
+    for (size_t v = 0; v < plan.tensors.size(); ++v) {
+        const TensorQuant& t = plan.tensors[v];
+        if (t.bits == 0) continue;
+        tensors.push_back({{"tensor", planned.value(static_cast<int>(v)).name},
+                           {"bits", t.bits},
+                           {"exponents", {t.exponent}},
+                           {"reason", t.reason}});
+    }
+    auto fact = [](const OperandQuant& q) {
+        return nlohmann::json{{"bits", q.bits}, {"exponents", q.exponents}, {"reason", q.reason}};
+    };
+    for (size_t i = 0; i < plan.nodes.size() && i < planned.nodes.size(); ++i) {
+        const Node& n = planned.nodes[i];
+        const NodeQuant& nq = plan.nodes[i];
+        for (size_t j = 0; j < nq.inputs.size(); ++j) {
+            const OperandQuant& q = nq.inputs[j];
+            if (!q.quantized() || n.inputs[j] < 0) continue;
+            const Value& v = planned.value(n.inputs[j]);
+            const TensorQuant& own = plan.tensors[static_cast<size_t>(n.inputs[j])];
+            if (!v.is_constant() && q.bits == own.bits && q.exponents == std::vector<int>{own.exponent}) continue;
+            nlohmann::json f = fact(q);
+            f["node"] = n.name;
+            f["input"] = j;
+            f["tensor"] = v.name;
+            operands.push_back(f);
+        }
+        if (nq.table) {
+            nlohmann::json f = fact(*nq.table);
+            f["node"] = n.name;
+            tables.push_back(f);
+        }
+    }
+    return {{"tensors", tensors}, {"operands", operands}, {"tables", tables}};
+}
+
+nlohmann::json quantization_record(const LoweredModel& lowered, const Graph& planned, const QuantPlan& plan,
+                                   const QuantizeOptions& options, const std::vector<std::string>& notes) {
     const Graph& g = lowered.model.graph;
     const TargetPolicy& pol = target_policy(plan.target);
     nlohmann::json configs = nlohmann::json::object(), dispatch = nlohmann::json::object(),
@@ -68,7 +107,8 @@ nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan&
                 default: bits = 32; break;
             }
             c["bit_width"] = bits;
-            c["policy"] = policy(quantized);
+            const bool per_channel = quantized && v.exponents.size() > 1;
+            c["policy"] = policy(quantized, per_channel);
             std::string state = "ACTIVATED";
             if (!quantized) state = "FP32";
             else if (v.is_constant() && (v.dtype == DType::Int32 || v.dtype == DType::Int64)) state = "PASSIVE";
@@ -86,7 +126,14 @@ nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan&
             const int64_t dom = it == dominator.end() ? id : it->second;
             if (it == dominator.end()) dominator[v.name] = id;
             c["dominator"] = dom;
-            if (dom == id && quantized) {
+            if (dom == id && quantized && per_channel) {  // ESP-PPQ writes one scale per channel as a list
+                nlohmann::json scales = nlohmann::json::array(), zeros = nlohmann::json::array();
+                for (int64_t e : v.exponents) {
+                    scales.push_back(std::ldexp(1.0, static_cast<int>(e)));
+                    zeros.push_back(0.0);
+                }
+                values[std::to_string(id)] = {{"scale", scales}, {"zero_point", zeros}};
+            } else if (dom == id && quantized) {
                 const double scale = std::ldexp(1.0, static_cast<int>(v.exponents.empty() ? 0 : v.exponents[0]));
                 values[std::to_string(id)] = {{"scale", scale}, {"zero_point", 0.0}};
             }
@@ -115,6 +162,7 @@ nlohmann::json quantization_record(const LoweredModel& lowered, const QuantPlan&
     espq["exponent_overrides"] = overrides;
     espq["data"] = options.data_description.is_null() ? nlohmann::json::object() : options.data_description;
     espq["notes"] = notes;
+    espq["quantization"] = plan_record(planned, plan);
     record["espq"] = espq;
     return record;
 }

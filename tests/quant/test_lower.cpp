@@ -1,0 +1,151 @@
+// lower_to_espdl on hand-made plans: the weights, biases, RequantizeLinear, Transpose and lookup tables it
+// emits carry the plan's exponents, deliberately not the ones the planner would choose, so a lowering that
+// re-decided them would fail. Expected integers are worked out by hand in the comments.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "espdl/layout.hpp"
+#include "espq/quantize.hpp"
+#include "quant_graphs.hpp"
+
+using namespace espq;
+using test::GraphBuilder;
+
+namespace {
+
+const Node& only_node(const Graph& g, const std::string& op) {
+    const Node* found = nullptr;
+    for (const Node& n : g.nodes)
+        if (n.op_type == op) {
+            EXPECT_EQ(found, nullptr) << "more than one " << op;
+            found = &n;
+        }
+    if (!found) throw std::runtime_error("no " + op + " node");
+    return *found;
+}
+
+QuantPlan empty_plan(const Graph& g, Target target) {
+    QuantPlan p;
+    p.target = target;
+    p.tensors.resize(g.values.size());
+    p.nodes.resize(g.nodes.size());
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        p.node_bits[static_cast<int>(i)] = 8;
+        p.nodes[i].inputs.resize(g.nodes[i].inputs.size());
+    }
+    return p;
+}
+
+void set_tensor(const Graph& g, QuantPlan& p, const std::string& name, int bits, int exponent) {
+    TensorQuant& t = p.tensors.at(static_cast<size_t>(g.find(name)));
+    t.bits = bits;
+    t.exponent = exponent;
+    t.reason = "test";
+}
+
+}  // namespace
+
+TEST(Lower, PerChannelConvTakesWeightBiasAndInputExponentsFromThePlan) {
+    // x[1,2,2,2] -> Conv (w [3,2,1,1], bias [3]) -> a. The plan (made by hand for ESP32-P4) reads x at -6 though
+    // x is stored at -7, and gives row 1 the exponent -9 where max-abs would say -10.
+    GraphBuilder b;
+    const int x = b.input("x", {1, 2, 2, 2});
+    const int w = b.constant("w", {3, 2, 1, 1}, {0.5f, -0.25f, 0.1f, 0.05f, -2.f, 1.f});
+    const int bias = b.constant("bias", {3}, {1.f, -2.f, 3.f});
+    const int a = b.value("a", {1, 3, 2, 2});
+    b.node("conv", "Conv", {x, w, bias}, {a});
+    const Graph g = b.finish({a});
+    QuantPlan p = empty_plan(g, Target::ESP32P4);
+    set_tensor(g, p, "x", 8, -7);
+    set_tensor(g, p, "a", 8, -3);
+    p.nodes[0].inputs = {{8, {-6}, "test"}, {8, {-7, -9, -5}, "test"}, {32, {-13, -15, -11}, "test"}};
+    const LoweredModel low = lower_to_espdl(g, p);
+    const Graph& m = low.model.graph;
+
+    // x is requantized from -7 to -6 for the Conv.
+    const Node& rq = only_node(m, "RequantizeLinear");
+    EXPECT_EQ(m.value(rq.inputs[0]).exponents, std::vector<int64_t>{-7});
+    EXPECT_EQ(m.value(rq.outputs[0]).exponents, std::vector<int64_t>{-6});
+    const Node& conv = only_node(m, "Conv");
+    EXPECT_EQ(conv.inputs[0], rq.outputs[0]);
+    EXPECT_EQ(m.value(conv.outputs[0]).exponents, std::vector<int64_t>{-3});
+
+    // Weights, row c at 2^e[c], ties to even (P4): row 0 at -7: 0.5*128 = 64, -0.25*128 = -32; row 1 at -9:
+    // 0.1*512 = 51.2 -> 51, 0.05*512 = 25.6 -> 26; row 2 at -5: -2*32 = -64, 1*32 = 32.
+    const Value& wv = m.value(conv.inputs[1]);
+    EXPECT_EQ(wv.exponents, (std::vector<int64_t>{-7, -9, -5}));
+    const Tensor onnx_order = espdl::from_blocked(*wv.constant, espdl::WeightKind::Conv, 16);
+    ASSERT_EQ(onnx_order.numel(), 6);
+    const std::vector<int> expected_w = {64, -32, 51, 26, -64, 32};
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(onnx_order.data<int8_t>()[i], expected_w[i]) << i;
+
+    // Bias c at 2^e_b[c]: 1*2^13 = 8192, -2*2^15 = -65536, 3*2^11 = 6144, int32.
+    const Value& bv = m.value(conv.inputs[2]);
+    EXPECT_EQ(bv.dtype, DType::Int32);
+    EXPECT_EQ(bv.exponents, (std::vector<int64_t>{-13, -15, -11}));
+    EXPECT_EQ(bv.constant->as_int64s(), (std::vector<int64_t>{8192, -65536, 6144}));
+}
+
+TEST(Lower, TransposeBeforeAPassiveOpAndATableAtThePlannedExponent) {
+    // x[1,2,2,2] -> Conv 1x1 -> a (stored NHWC) -> Flatten -> f[1,8] -> Sigmoid -> s. Flatten runs in the ONNX
+    // layout, so a Transpose NHWC -> NCHW comes first; the Sigmoid table is built at the plan's -7.
+    GraphBuilder b;
+    const int x = b.input("x", {1, 2, 2, 2});
+    const int w = b.constant("w", {2, 2, 1, 1}, {1.f, 0.5f, -0.75f, 1.f});
+    const int a = b.value("a", {1, 2, 2, 2}), f = b.value("f", {1, 8}), s = b.value("s", {1, 8});
+    b.node("conv", "Conv", {x, w}, {a});
+    b.node("flat", "Flatten", {a}, {f});
+    b.node("sig", "Sigmoid", {f}, {s});
+    const Graph g = b.finish({s});
+    QuantPlan p = empty_plan(g, Target::ESP32S3);
+    set_tensor(g, p, "x", 8, -6);
+    set_tensor(g, p, "a", 8, -4);
+    set_tensor(g, p, "f", 8, -4);
+    set_tensor(g, p, "s", 8, -7);
+    p.nodes[0].inputs = {{8, {-6}, "test"}, {8, {-5}, "test"}};  // max-abs would give -6
+    p.nodes[1].inputs = {{8, {-4}, "test"}};
+    p.nodes[2].inputs = {{8, {-4}, "test"}};
+    p.nodes[2].table = OperandQuant{8, {-7}, "test"};
+    const LoweredModel low = lower_to_espdl(g, p);
+    const Graph& m = low.model.graph;
+
+    const Node& conv = only_node(m, "Conv");
+    const Value& wv = m.value(conv.inputs[1]);
+    EXPECT_EQ(wv.exponents, std::vector<int64_t>{-5});
+    const Tensor onnx_order = espdl::from_blocked(*wv.constant, espdl::WeightKind::Conv, 16);
+    const std::vector<int> expected_w = {32, 16, -24, 32};  // w * 2^5
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(onnx_order.data<int8_t>()[i], expected_w[i]) << i;
+
+    const Node& tr = only_node(m, "Transpose");
+    EXPECT_EQ(tr.inputs[0], conv.outputs[0]);
+    EXPECT_EQ(tr.attr_ints("perm"), (std::vector<int64_t>{0, 3, 1, 2}));
+    const Node& flat = only_node(m, "Flatten");
+    EXPECT_EQ(flat.inputs[0], tr.outputs[0]);
+
+    // Table entry i (input integer i - 128 at 2^-4) = round_half_up(sigmoid((i - 128) / 16) * 128), saturated.
+    const Node& sig = only_node(m, "Sigmoid");
+    const int lut = m.find(sig.attr_string("lut", ""));
+    ASSERT_GE(lut, 0);
+    EXPECT_EQ(m.value(lut).exponents, std::vector<int64_t>{-7});
+    const Tensor& table = *m.value(lut).constant;
+    ASSERT_EQ(table.numel(), 256);
+    for (int i : {0, 100, 128, 140, 200, 255}) {
+        const double y = 1.0 / (1.0 + std::exp(-(i - 128) / 16.0)) * 128.0;
+        const double expected = std::min(127.0, std::floor(y + 0.5));
+        EXPECT_EQ(table.data<int8_t>()[i], expected) << i;
+    }
+}
+
+TEST(Lower, FailsLoudlyWithoutPlannedReads) {
+    GraphBuilder b;
+    const int x = b.input("x", {1, 4});
+    const int y = b.value("y", {1, 4});
+    b.node("sig", "Sigmoid", {x}, {y});
+    const Graph g = b.finish({y});
+    QuantPlan p = empty_plan(g, Target::ESP32S3);
+    set_tensor(g, p, "x", 8, -5);
+    set_tensor(g, p, "y", 8, -7);
+    p.nodes.clear();  // a plan from before the operand reads existed
+    EXPECT_THROW(lower_to_espdl(g, p), InternalError);
+}
