@@ -4,7 +4,10 @@
 // input's group; Add/Sub/Concat/Resize join a producer's output to their own output when the producer is
 // not passive and feeds only them (ESP-PPQ's force_alignment_overlap = False rule) — other inputs get a
 // RequantizeLinear at lowering. Every group has one exponent. Shift constraints then raise group exponents
-// until e_out >= e_in + e_w holds everywhere (exponents only grow, so this terminates).
+// until e_out >= e_in + e_w holds everywhere (exponents only grow, so this terminates). Each tensor keeps the
+// reason for its exponent (calibration method, alignment, sharing, override, refinement, shift constraint).
+// Last, plan_operands (src/quant/plan_operands.cpp) records how every node reads each operand from the final
+// exponents; read_exponent below is the one rule for reading a tensor at another width.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
