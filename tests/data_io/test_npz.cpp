@@ -168,6 +168,15 @@ TEST(Npz, StoredDeflatedAndZip64) {
         }
 }
 
+TEST(Npz, ArchivesWrittenByPythonZipfile) {
+    // Written by Python's zipfile exactly as numpy.savez(_compressed) calls it (tests/data/npz/make_fixtures.py):
+    // an independent writer, not this file's make_zip.
+    for (const char* name : {"npz/python_savez.npz", "npz/python_savez_compressed.npz"}) {
+        SCOPED_TRACE(name);
+        expect_ab(load_npz(test::data_path(name)));
+    }
+}
+
 TEST(Npz, DeflatedRealData) {
     // 200 KB of Fashion-MNIST pixels through zlib: the member must come back bit-identical.
     const std::string calib_path = test::data_path("bench/fashion28/calib.npy");
