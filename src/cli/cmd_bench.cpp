@@ -2,18 +2,17 @@
 // throughput, quantization time, emulator throughput), printed; never used as a test.
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
 #include "cli/help.hpp"
-#include "cli/model_file.hpp"
+#include "espq/model_file.hpp"
 #include "espq/emulator.hpp"
 #include "espq/float_executor.hpp"
 #include "espq/onnx_import.hpp"
+#include "espq/parallel.hpp"
 #include "espq/pipeline.hpp"
 
 namespace espq::cli {
@@ -29,21 +28,6 @@ struct BenchFlags {
     DataFlags flags;
 };
 
-// Images per second of `fn(i)` over `n` inputs on `threads` threads.
-template <typename F>
-double throughput(size_t n, int threads, F fn) {
-    std::atomic<size_t> next{0};
-    const auto t0 = std::chrono::steady_clock::now();
-    auto worker = [&] {
-        for (size_t i; (i = next++) < n;) fn(i);
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 int run_bench(const BenchFlags& f) {
     const Graph g = load_onnx(f.model, parse_input_shapes(f.input_shapes));
     const Value& in = g.value(g.inputs[0]);
@@ -54,7 +38,7 @@ int run_bench(const BenchFlags& f) {
     const Dataset eval = Dataset::open(f.data, ModelInput{in.name, in.shape}, eo);
     std::vector<Tensor> xs;
     for (size_t i = 0; i < eval.size(); ++i) xs.push_back(eval.sample(i));
-    const int threads = f.threads > 0 ? f.threads : std::max(1u, std::thread::hardware_concurrency());
+    const int threads = resolve_threads(f.threads, xs.size());
 
     nlohmann::json j;
     j["command"] = "bench";
@@ -65,8 +49,8 @@ int run_bench(const BenchFlags& f) {
     run_passes(opt, PassOptions{});
     const FloatExecutor fe(opt);
     fe.run({xs[0]});  // warm-up: allocates the workspaces
-    j["float_images_per_second_1_thread"] = throughput(xs.size(), 1, [&](size_t i) { fe.run({xs[i]}); });
-    j["float_images_per_second"] = throughput(xs.size(), threads, [&](size_t i) { fe.run({xs[i]}); });
+    j["float_images_per_second_1_thread"] = items_per_second(xs.size(), 1, [&](size_t i) { fe.run({xs[i]}); });
+    j["float_images_per_second"] = items_per_second(xs.size(), threads, [&](size_t i) { fe.run({xs[i]}); });
 
     QuantizeOptions o;
     o.plan.target = parse_target(f.target);
@@ -82,8 +66,8 @@ int run_bench(const BenchFlags& f) {
     const Emulator emu(r.lowered.model.graph, o.plan.target);
     std::vector<Tensor> qs;
     for (const auto& x : xs) qs.push_back(quantize_input(r.lowered, 0, x));
-    j["emulator_images_per_second_1_thread"] = throughput(qs.size(), 1, [&](size_t i) { emu.run({qs[i]}); });
-    j["emulator_images_per_second"] = throughput(qs.size(), threads, [&](size_t i) { emu.run({qs[i]}); });
+    j["emulator_images_per_second_1_thread"] = items_per_second(qs.size(), 1, [&](size_t i) { emu.run({qs[i]}); });
+    j["emulator_images_per_second"] = items_per_second(qs.size(), threads, [&](size_t i) { emu.run({qs[i]}); });
     if (f.json) {
         std::cout << j.dump(2) << "\n";
         return 0;

@@ -8,9 +8,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
-#include "cli/model_file.hpp"
+#include "espq/model_file.hpp"
 #include "espq/espdl.hpp"
 #include "espq/onnx_import.hpp"
+#include "espq/preflight.hpp"
 #include "espq/support.hpp"
 
 namespace espq::cli {
@@ -18,7 +19,7 @@ namespace espq::cli {
 namespace {
 
 struct InspectOptions {
-    std::string model;
+    std::string model, target = "esp32s3";
     bool json = false;
     std::vector<std::string> input_shapes;
 };
@@ -53,13 +54,18 @@ nlohmann::json inspect_onnx(const InspectOptions& o) {
     }
     j["parameters"] = count;
     j["parameter_bytes"] = bytes;
-    nlohmann::json problems = nlohmann::json::array();
+    // Per operator type, how espq handles it (the support table); per node, what `espq check` reports.
+    nlohmann::json handling = nlohmann::json::object();
     for (const auto& [op, n] : g.op_counts()) {
-        OpSupport s = espdl_op_support(op, Target::ESP32S3);
-        if (s.support == RuntimeSupport::Native) continue;
-        problems.push_back({{"op", op}, {"count", n}, {"support", runtime_support_name(s.support)}, {"note", s.note}});
+        const OpSupportEntry* e = find_op_support(op);
+        handling[op] = e ? handling_text(*e) : "not read by espq";
     }
-    j["espdl_support"] = problems;
+    j["handling"] = handling;
+    PreflightOptions po;
+    po.target = parse_target(o.target);
+    po.import = parse_input_shapes(o.input_shapes);
+    j["target"] = target_name(po.target);
+    j["espdl_support"] = preflight_check(o.model, po).problems;
     return j;
 }
 
@@ -144,16 +150,17 @@ void print_text(const nlohmann::json& j) {
     print_io("inputs", j["inputs"]);
     print_io("outputs", j["outputs"]);
     std::cout << "operators (" << j["nodes"] << " nodes):\n";
-    for (const auto& [op, n] : j["ops"].items()) std::cout << "  " << op << " x" << n << "\n";
+    for (const auto& [op, n] : j["ops"].items())
+        std::cout << "  " << op << " x" << n << " (" << j["handling"][op].get<std::string>() << ")\n";
     std::cout << "parameters: " << j["parameters"] << " (" << j["parameter_bytes"].get<int64_t>() / 1024.0
               << " KiB as stored in the model)\n";
+    const std::string target = j["target"].get<std::string>();
     if (j["espdl_support"].empty()) {
-        std::cout << "ESP-DL: every operator has an ESP-DL module\n";
+        std::cout << "ESP-DL on " << target << ": every node can be quantized and run (as 'espq check' finds)\n";
     } else {
-        std::cout << "ESP-DL:\n";
-        for (const auto& p : j["espdl_support"])
-            std::cout << "  " << p["op"].get<std::string>() << " x" << p["count"] << ": "
-                      << p["support"].get<std::string>() << " - " << p["note"].get<std::string>() << "\n";
+        std::cout << "ESP-DL on " << target << ": " << j["espdl_support"].size()
+                  << " problem(s), as 'espq check' reports them:\n";
+        for (const auto& p : j["espdl_support"]) std::cout << "  " << p.get<std::string>() << "\n";
     }
 }
 
@@ -163,13 +170,15 @@ Command make_inspect_command(CLI::App& app, const GlobalOptions& /*global*/) {
     auto opts = std::make_shared<InspectOptions>();
     CLI::App* sub = app.add_subcommand("inspect", "Show a model's inputs, outputs, operators and parameters");
     sub->add_option("model", opts->model, "Model file (.onnx or .espdl)")->required();
+    sub->add_option("--target", opts->target, "Target of the ESP-DL check of an .onnx model: " + target_choices());
     sub->add_option("--input-shape", opts->input_shapes,
                     "Fix a dynamic input shape, NAME=1,C,H,W (repeatable)");
     sub->add_flag("--json", opts->json, "Print one JSON object on stdout instead of text");
     set_manual(sub,
                "For an .onnx model: opset, inputs and outputs with their (static) shapes, operator counts, "
-               "parameter count and size, and the operators ESP-DL has no module for (with what espq does about "
-               "them or what to change). For an .espdl model: metadata, inputs and outputs with their exponents, "
+               "parameter count and size, how espq handles each operator (lowered, folded at load, rewritten by "
+               "an optimizer pass, not lowered yet), and every node the target (--target, default esp32s3) cannot "
+               "run, exactly as 'espq check' reports it. For an .espdl model: metadata, inputs and outputs with their exponents, "
                "operators and quant types, every tensor with its stored layout, and whether the file carries "
                "test values for 'espq verify'. The kind is detected from the file's magic bytes. Exit status: 0, "
                "or 1 on bad input.");

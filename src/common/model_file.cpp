@@ -1,10 +1,10 @@
-#include "cli/model_file.hpp"
+#include "espq/model_file.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-namespace espq::cli {
+namespace espq {
 
 std::map<std::string, Shape> parse_input_shapes_map(const std::vector<std::string>& specs) {
     std::map<std::string, Shape> m;
@@ -45,4 +45,4 @@ ModelKind detect_model_kind(const std::string& path) {
     return ModelKind::Onnx;
 }
 
-}  // namespace espq::cli
+}  // namespace espq

@@ -1,4 +1,4 @@
-// Helpers shared by subcommands that take model files.
+// Model files as the commands name them: the kind of a file (ONNX or .espdl) and "NAME=1,3,96,96" input shapes.
 #pragma once
 
 #include <string>
@@ -6,7 +6,7 @@
 
 #include "espq/onnx_import.hpp"
 
-namespace espq::cli {
+namespace espq {
 
 // Parses repeated "NAME=1,3,96,96" flags into OnnxImportOptions::input_shapes (UserError on bad syntax).
 std::map<std::string, Shape> parse_input_shapes_map(const std::vector<std::string>& specs);
@@ -20,4 +20,4 @@ enum class ModelKind { Onnx, Espdl };
 // By extension, then by magic bytes ("EDL1"/"EDL2"/"PDL*" vs protobuf); UserError if unreadable.
 ModelKind detect_model_kind(const std::string& path);
 
-}  // namespace espq::cli
+}  // namespace espq
