@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "espq/onnx_import.hpp"
+#include "espq/target.hpp"
 
 namespace espq {
 
@@ -17,7 +18,12 @@ inline OnnxImportOptions parse_input_shapes(const std::vector<std::string>& spec
 }
 
 enum class ModelKind { Onnx, Espdl };
+struct EspdlModel;
 // By extension, then by magic bytes ("EDL1"/"EDL2"/"PDL*" vs protobuf); UserError if unreadable.
 ModelKind detect_model_kind(const std::string& path);
+
+// The chip an .espdl model at `path` runs on: `requested` (--target) when given, else the file's 'target'
+// metadata; UserError asking for --target when neither says.
+Target espdl_model_target(const EspdlModel& model, const std::string& requested, const std::string& path);
 
 }  // namespace espq

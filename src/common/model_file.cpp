@@ -4,6 +4,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "espq/espdl.hpp"
+#include "espq/verify.hpp"
+
 namespace espq {
 
 std::map<std::string, Shape> parse_input_shapes_map(const std::vector<std::string>& specs) {
@@ -43,6 +46,12 @@ ModelKind detect_model_kind(const std::string& path) {
     const std::string ext = std::filesystem::path(path).extension().string();
     if (ext == ".espdl") return ModelKind::Espdl;
     return ModelKind::Onnx;
+}
+
+Target espdl_model_target(const EspdlModel& model, const std::string& requested, const std::string& path) {
+    if (!requested.empty()) return parse_target(requested);
+    if (auto t = model_target(model)) return *t;
+    throw UserError(path + ": the file does not name its target in its metadata; pass --target " + target_choices());
 }
 
 }  // namespace espq

@@ -62,7 +62,7 @@ class EspdlRunner : public ModelRunner {
 public:
     EspdlRunner(const std::string& path, const std::string& target) : path_(path) {
         lowered_.model = read_espdl(path);
-        lowered_.target = resolve_target(path, target, lowered_.model);
+        lowered_.target = espdl_model_target(lowered_.model, target, path);
         emu_ = std::make_unique<Emulator>(graph(), lowered_.target);
         if (graph().inputs.size() != 1)
             throw UnsupportedError(path + ": models with several inputs are not supported by this command");
@@ -125,14 +125,6 @@ public:
 
 private:
     const Graph& graph() const { return lowered_.model.graph; }
-
-    static Target resolve_target(const std::string& path, const std::string& requested, const EspdlModel& m) {
-        if (!requested.empty()) return parse_target(requested);
-        for (const auto& [k, v] : m.graph.metadata)
-            if (k == "target") return parse_target(v);
-        throw UserError(path + ": the file does not say which chip it is for (no 'target' metadata); pass --target " +
-                        target_choices());
-    }
 
     std::string path_;
     // The file's model with the permutation of each input and output between the current layout and the
