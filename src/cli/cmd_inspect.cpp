@@ -1,18 +1,12 @@
 // `espq inspect MODEL`: what is in a model and whether ESP-DL can run it.
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
-#include <map>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
 #include "espq/model_file.hpp"
-#include "espq/espdl.hpp"
-#include "espq/onnx_import.hpp"
-#include "espq/preflight.hpp"
-#include "espq/support.hpp"
+#include "espq/model_summary.hpp"
 
 namespace espq::cli {
 
@@ -23,93 +17,6 @@ struct InspectOptions {
     bool json = false;
     std::vector<std::string> input_shapes;
 };
-
-nlohmann::json inspect_onnx(const InspectOptions& o) {
-    Graph g = load_onnx(o.model, parse_input_shapes(o.input_shapes));
-    nlohmann::json j;
-    j["file"] = o.model;
-    j["format"] = "onnx";
-    j["graph"] = g.name;
-    j["opset"] = g.opset();
-    auto io = [&](const std::vector<int>& ids) {
-        nlohmann::json a = nlohmann::json::array();
-        for (int id : ids)
-            a.push_back({{"name", g.value(id).name}, {"dtype", dtype_name(g.value(id).dtype)},
-                         {"shape", g.value(id).shape}});
-        return a;
-    };
-    j["inputs"] = io(g.inputs);
-    j["outputs"] = io(g.outputs);
-    j["nodes"] = g.nodes.size();
-    j["ops"] = g.op_counts();
-    // Parameters: constants read by any node (after shape sub-graphs were folded).
-    std::set<int> params;
-    for (const auto& n : g.nodes)
-        for (int v : n.inputs)
-            if (v >= 0 && g.value(v).is_constant()) params.insert(v);
-    int64_t count = 0, bytes = 0;
-    for (int v : params) {
-        count += g.value(v).constant->numel();
-        bytes += static_cast<int64_t>(g.value(v).constant->nbytes());
-    }
-    j["parameters"] = count;
-    j["parameter_bytes"] = bytes;
-    // Per operator type, how espq handles it (the support table); per node, what `espq check` reports.
-    nlohmann::json handling = nlohmann::json::object();
-    for (const auto& [op, n] : g.op_counts()) {
-        const OpSupportEntry* e = find_op_support(op);
-        handling[op] = e ? handling_text(*e) : "not read by espq";
-    }
-    j["handling"] = handling;
-    PreflightOptions po;
-    po.target = parse_target(o.target);
-    po.import = parse_input_shapes(o.input_shapes);
-    j["target"] = target_name(po.target);
-    j["espdl_support"] = preflight_check(o.model, po).problems;
-    return j;
-}
-
-nlohmann::json inspect_espdl(const InspectOptions& o) {
-    const EspdlModel m = read_espdl(o.model);
-    const Graph& g = m.graph;
-    nlohmann::json j;
-    j["file"] = o.model;
-    j["format"] = "espdl";
-    j["graph"] = g.name;
-    j["model_version"] = m.model_version;
-    nlohmann::json meta = nlohmann::json::object();
-    for (const auto& [k, v] : g.metadata) meta[k] = v;
-    j["metadata"] = meta;
-    auto info = [&](int id) {
-        const Value& v = g.value(id);
-        return nlohmann::json{{"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents}};
-    };
-    nlohmann::json ins = nlohmann::json::array(), outs = nlohmann::json::array();
-    for (int id : g.inputs) ins.push_back(info(id));
-    for (int id : g.outputs) outs.push_back(info(id));
-    j["inputs"] = ins;
-    j["outputs"] = outs;
-    j["nodes"] = g.nodes.size();
-    j["ops"] = g.op_counts();
-    std::map<std::string, int> quant_types;
-    for (const auto& n : g.nodes) quant_types[n.attr_string("quant_type", "?")]++;
-    j["quant_types"] = quant_types;
-    int64_t bytes = 0, count = 0;
-    nlohmann::json tensors = nlohmann::json::array();
-    for (const auto& v : g.values) {
-        if (v.is_constant()) {
-            bytes += static_cast<int64_t>(v.constant->nbytes());
-            count += v.constant->numel();
-        }
-        tensors.push_back({{"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents},
-                           {"constant", v.is_constant()}, {"layout", v.doc_string}});
-    }
-    j["parameters"] = count;
-    j["parameter_bytes"] = bytes;
-    j["tensors"] = tensors;
-    j["test_values"] = {{"inputs", m.test_inputs.size()}, {"outputs", m.test_outputs.size()}};
-    return j;
-}
 
 void print_espdl_text(const nlohmann::json& j) {
     std::cout << j["file"].get<std::string>() << ": ESP-DL model, graph '" << j["graph"].get<std::string>() << "'";
@@ -189,7 +96,10 @@ Command make_inspect_command(CLI::App& app, const GlobalOptions& /*global*/) {
         "  espq inspect model.onnx --input-shape input=1,3,96,96 --json");
     return {sub, [opts]() {
                 const bool espdl = detect_model_kind(opts->model) == ModelKind::Espdl;
-                nlohmann::json j = espdl ? inspect_espdl(*opts) : inspect_onnx(*opts);
+                PreflightOptions check;
+                check.target = parse_target(opts->target);
+                check.import = parse_input_shapes(opts->input_shapes);
+                nlohmann::json j = espdl ? espdl_model_summary(opts->model) : onnx_model_summary(opts->model, check);
                 j["command"] = "inspect";
                 if (opts->json) std::cout << j.dump(2) << "\n";
                 else if (espdl) print_espdl_text(j);
