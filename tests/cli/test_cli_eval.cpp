@@ -12,6 +12,7 @@
 #include "espq/emulator.hpp"
 #include "espq/espdl.hpp"
 #include "espq/float_executor.hpp"
+#include "espq/model_runner.hpp"
 #include "espq/npy.hpp"
 #include "espq/onnx_import.hpp"
 
@@ -176,6 +177,17 @@ TEST(CliEval, ThreeDimensionalInputAndOutput) {
     EXPECT_NEAR(j["outputs"][0]["sqnr_db"].get<double>(), db(x.signal[0], x.noise[0]), 1e-6);
     EXPECT_GT(j["sqnr_db"].get<double>(), 20.0);
     EXPECT_FALSE(j.contains("top1_agreement")) << "a [1,6,16] output is no class vector";
+
+    // Without the float model the input layout follows the lowering's rule (a Conv reads it: NWC), so a 3-D
+    // input is evaluated too (it used to be refused in both layouts).
+    {
+        std::ofstream labels(dir + "/labels.txt");
+        for (int64_t i = 0; i < n; ++i) labels << "0\n";
+    }
+    const auto labelled = test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--labels",
+                                         dir + "/labels.txt", "--json"});
+    ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+    EXPECT_EQ(nlohmann::json::parse(labelled.out)["samples"], n);
 }
 
 TEST(CliEval, AmbiguousLayoutIsRefused) {
@@ -192,6 +204,43 @@ TEST(CliEval, AmbiguousLayoutIsRefused) {
     test::expect_user_error(
         test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--reference", onnx}),
         "channels-first and channels-last alike");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ModelRunner, QuantizesFloatInputWithTheTargetsTieRule) {
+    // ESP32-P4 rounds half to even (S3 half up); the runner quantizes float samples as the chip's
+    // dl::tool::round does. x = (k + 1/2) * 2^e lies exactly half-way between two integers.
+    test::OnnxBuilder b;
+    b.input("x", {1, 64}).node("Relu", {"x"}, {"y"}).output("y");
+    const std::string onnx = b.save("ties.onnx");
+    const std::string dir = test::fresh_dir("ties");
+    save_npy(dir + "/calib.npy", random_samples(8, {64}, 9));
+    const auto q = test::run_cli({"quantize", onnx, "--calib", dir + "/calib.npy", "--target", "esp32p4", "-o",
+                                  dir + "/m.espdl"});
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    const EspdlModel m = read_espdl(dir + "/m.espdl");
+    const int e_in = static_cast<int>(m.graph.value(m.graph.inputs[0]).exponents.at(0));
+    const int e_out = static_cast<int>(m.graph.value(m.graph.outputs[0]).exponents.at(0));
+    ASSERT_EQ(e_in, e_out) << "Relu keeps the exponent, so a rounding difference reaches the output";
+
+    Tensor x(DType::Float32, {1, 64});
+    Tensor half_even(DType::Int8, {1, 64}), half_up(DType::Int8, {1, 64});
+    for (int64_t k = 0; k < 64; ++k) {
+        x.data<float>()[k] = std::ldexp(static_cast<float>(k) + 0.5f, e_in);
+        half_even.data<int8_t>()[k] = static_cast<int8_t>(k % 2 == 0 ? k : k + 1);
+        half_up.data<int8_t>()[k] = static_cast<int8_t>(k + 1);
+    }
+    const auto runner = ModelRunner::open(dir + "/m.espdl", "", {});
+    const auto dequantized = [&](const Tensor& raw) {
+        std::vector<double> v = raw.as_doubles();
+        for (double& d : v) d = std::ldexp(d, e_out);
+        return v;
+    };
+    EXPECT_EQ(runner->run(x).at(0).as_doubles(), dequantized(runner->run_raw(half_even).at(0)));
+    EXPECT_NE(runner->run(x).at(0).as_doubles(), dequantized(runner->run_raw(half_up).at(0)));
 }
 
 }  // namespace
