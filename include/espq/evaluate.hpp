@@ -25,7 +25,7 @@ struct EvalOptions {
 
 struct OutputComparison {
     std::string name;
-    double sqnr_db = 0;        // 10*log10(sum f^2 / sum (q - f)^2) over every sample; +inf when q == f
+    double sqnr_db = 0;         // 10*log10(sum f^2 / sum (q - f)^2) over every sample; +inf when q == f
     bool class_vector = false;  // one dimension beyond the batch: top-1 agreement is meaningful
     double top1_agreement = 0;  // percent of samples whose argmax agrees (class vectors only)
 };
@@ -33,7 +33,7 @@ struct OutputComparison {
 struct EvalResult {
     size_t samples = 0;
     double seconds = 0;
-    std::optional<double> top1, top5;      // percent, with labels (argmax of the first output)
+    std::optional<double> top1, top5;       // percent, with labels (argmax of the first output)
     std::vector<OutputComparison> outputs;  // with a reference, one per output
     double sqnr_db = 0;                     // with a reference: over all outputs together
 };

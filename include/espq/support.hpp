@@ -24,8 +24,8 @@ enum class OpHandling {
 };
 
 struct OpSupportEntry {
-    std::string op;                   // ONNX operator type
-    bool espdl_module = false;        // ESP-DL's module registry has a module of this name
+    std::string op;             // ONNX operator type
+    bool espdl_module = false;  // ESP-DL's module registry has a module of this name
     OpHandling handling = OpHandling::Lowered;
     std::vector<std::string> passes;  // Rewritten: the optimizer passes that remove it
     std::string espdl_op;             // Lowered: the ESP-DL node type it becomes

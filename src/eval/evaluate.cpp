@@ -50,8 +50,9 @@ bool is_class_vector(const Shape& shape) {
 EvalResult evaluate(const ModelRunner& model, const ModelRunner* reference, const Dataset& data,
                     const std::optional<std::vector<int64_t>>& labels, const EvalOptions& options) {
     if (!labels && !reference)
-        throw UserError("nothing to measure: give --labels (or a folder with one subfolder per class) and/or "
-                        "--reference FLOAT.onnx");
+        throw UserError(
+            "nothing to measure: give --labels (or a folder with one subfolder per class) and/or "
+            "--reference FLOAT.onnx");
     if (reference && reference->input().shape != model.input().shape)
         throw UserError(reference->describe() + ": input '" + reference->input().name + "' has shape " +
                         shape_str(reference->input().shape) + ", the model's (in ONNX layout) " +
@@ -74,8 +75,9 @@ EvalResult evaluate(const ModelRunner& model, const ModelRunner* reference, cons
         if (reference) {
             const std::vector<Tensor> rs = reference->run(x);
             if (rs.size() != ys.size())
-                throw UserError(reference->describe() + ": has " + std::to_string(rs.size()) + " output(s), the model " +
-                                std::to_string(ys.size()) + "; compare a model with the float model it was made from");
+                throw UserError(reference->describe() + ": has " + std::to_string(rs.size()) +
+                                " output(s), the model " + std::to_string(ys.size()) +
+                                "; compare a model with the float model it was made from");
             s.signal.assign(ys.size(), 0);
             s.noise.assign(ys.size(), 0);
             s.agree.assign(ys.size(), false);
@@ -85,7 +87,8 @@ EvalResult evaluate(const ModelRunner& model, const ModelRunner* reference, cons
                 if (r.shape() != y.shape())
                     throw UserError(reference->describe() + ": output " + std::to_string(o) + " has shape " +
                                     shape_str(r.shape()) + ", the model's output '" + names[o] + "' " +
-                                    shape_str(y.shape()) + " (in ONNX layout); compare a model with the float "
+                                    shape_str(y.shape()) +
+                                    " (in ONNX layout); compare a model with the float "
                                     "model it was made from");
                 for (int64_t k = 0; k < y.numel(); ++k) {
                     const double a = r.data<float>()[k], b = y.data<float>()[k];

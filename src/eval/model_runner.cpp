@@ -17,8 +17,12 @@ using quant::channels_last_perm;  // the lowering's layout rule for image tensor
 using quant::identity_perm;
 using quant::Perm;
 
-Perm inverse(const Perm& p) { return quant::inverse_perm(p); }
-Shape permuted(const Shape& s, const Perm& p) { return quant::permute_shape(s, p); }
+Perm inverse(const Perm& p) {
+    return quant::inverse_perm(p);
+}
+Shape permuted(const Shape& s, const Perm& p) {
+    return quant::permute_shape(s, p);
+}
 
 // Two permutations of `shape` give the same element order when they visit its non-unit axes in the same order.
 bool same_element_order(const Shape& shape, const Perm& a, const Perm& b) {
@@ -72,7 +76,8 @@ public:
 
     void use_onnx_layout(const Graph* reference) override {
         if (reference) {
-            if (reference->inputs.size() != graph().inputs.size() || reference->outputs.size() != graph().outputs.size())
+            if (reference->inputs.size() != graph().inputs.size() ||
+                reference->outputs.size() != graph().outputs.size())
                 throw UserError(path_ + ": has " + std::to_string(graph().inputs.size()) + " input(s) and " +
                                 std::to_string(graph().outputs.size()) + " output(s), the float model " +
                                 std::to_string(reference->inputs.size()) + " and " +

@@ -18,8 +18,8 @@ nlohmann::json onnx_model_summary(const std::string& path, const PreflightOption
     auto io = [&](const std::vector<int>& ids) {
         nlohmann::json a = nlohmann::json::array();
         for (int id : ids)
-            a.push_back({{"name", g.value(id).name}, {"dtype", dtype_name(g.value(id).dtype)},
-                         {"shape", g.value(id).shape}});
+            a.push_back(
+                {{"name", g.value(id).name}, {"dtype", dtype_name(g.value(id).dtype)}, {"shape", g.value(id).shape}});
         return a;
     };
     j["inputs"] = io(g.inputs);
@@ -63,7 +63,8 @@ nlohmann::json espdl_model_summary(const std::string& path) {
     j["metadata"] = meta;
     auto info = [&](int id) {
         const Value& v = g.value(id);
-        return nlohmann::json{{"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents}};
+        return nlohmann::json{
+            {"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents}};
     };
     nlohmann::json ins = nlohmann::json::array(), outs = nlohmann::json::array();
     for (int id : g.inputs) ins.push_back(info(id));
@@ -82,8 +83,12 @@ nlohmann::json espdl_model_summary(const std::string& path) {
             bytes += static_cast<int64_t>(v.constant->nbytes());
             count += v.constant->numel();
         }
-        tensors.push_back({{"name", v.name}, {"dtype", dtype_name(v.dtype)}, {"shape", v.shape}, {"exponents", v.exponents},
-                           {"constant", v.is_constant()}, {"layout", v.doc_string}});
+        tensors.push_back({{"name", v.name},
+                           {"dtype", dtype_name(v.dtype)},
+                           {"shape", v.shape},
+                           {"exponents", v.exponents},
+                           {"constant", v.is_constant()},
+                           {"layout", v.doc_string}});
     }
     j["parameters"] = count;
     j["parameter_bytes"] = bytes;

@@ -12,6 +12,7 @@ namespace {
 // Op types ESP-DL's ModuleCreator registers (esp-dl dl_module_creator.hpp). The same list applies to every
 // target; dtype-level differences are enforced by the lowering per node.
 const std::set<std::string>& espdl_modules() {
+    // clang-format off
     static const std::set<std::string> m = {
         "Conv", "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Resize", "GlobalAveragePool", "AveragePool", "Concat",
         "Sigmoid", "Tanh", "Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "LUT", "Gemm", "QuantizeLinear",
@@ -23,6 +24,7 @@ const std::set<std::string>& espdl_modules() {
         "LSTM", "DepthToSpace", "StreamingCache", "InsertZeros", "LayerNormalization", "LpNormalization",
         "RMSNormalization", "ConvTranspose",
     };
+    // clang-format on
     return m;
 }
 
@@ -76,8 +78,7 @@ std::vector<OpSupportEntry> make_table() {
         lowered("Conv",
                 "1-D and 2-D; groups only as depthwise (group = channels in = channels out); constant weights; a "
                 "following Relu is fused"),
-        not_lowered("ConvTranspose",
-                    "until it is, replace it by Resize (nearest) followed by Conv, which espq lowers"),
+        not_lowered("ConvTranspose", "until it is, replace it by Resize (nearest) followed by Conv, which espq lowers"),
         rewritten("BatchNormalization", {"fold_batchnorm"}, "after a Conv or Gemm, folded into its weights"),
         lowered("Gemm", "constant 2-D weight; bias per output column"),
         rewritten("MatMul", {"matmul_to_gemm"}, "second input a constant 2-D matrix"),
@@ -148,21 +149,26 @@ const std::vector<OpSupportEntry>& op_support_table() {
 
 const OpSupportEntry* find_op_support(const std::string& onnx_op) {
     const auto& t = op_support_table();
-    auto it = std::lower_bound(t.begin(), t.end(), onnx_op, [](const auto& e, const std::string& op) { return e.op < op; });
+    auto it =
+        std::lower_bound(t.begin(), t.end(), onnx_op, [](const auto& e, const std::string& op) { return e.op < op; });
     return it != t.end() && it->op == onnx_op ? &*it : nullptr;
 }
 
 std::string handling_text(const OpSupportEntry& e) {
     switch (e.handling) {
-        case OpHandling::Lowered: return "lowered";
-        case OpHandling::FoldedAtLoad: return "folded at load";
+        case OpHandling::Lowered:
+            return "lowered";
+        case OpHandling::FoldedAtLoad:
+            return "folded at load";
         case OpHandling::Rewritten: {
             std::string s = "rewritten by pass ";
             for (size_t i = 0; i < e.passes.size(); ++i) s += (i ? ", " : "") + e.passes[i];
             return s;
         }
-        case OpHandling::NotLoweredYet: return "not lowered yet";
-        case OpHandling::NoEspdlModule: return "no ESP-DL module";
+        case OpHandling::NotLoweredYet:
+            return "not lowered yet";
+        case OpHandling::NoEspdlModule:
+            return "no ESP-DL module";
     }
     return "?";
 }
@@ -175,7 +181,9 @@ std::string unsupported_reason(const OpSupportEntry& e) {
     return "";
 }
 
-bool espdl_has_module(const std::string& espdl_op) { return espdl_modules().count(espdl_op) > 0; }
+bool espdl_has_module(const std::string& espdl_op) {
+    return espdl_modules().count(espdl_op) > 0;
+}
 
 const std::vector<std::string>& lowering_glue_ops() {
     static const std::vector<std::string> ops = {"Transpose", "RequantizeLinear"};
@@ -195,21 +203,26 @@ OpSupport espdl_op_support(const std::string& op, Target /*target*/) {
         return {RuntimeSupport::Missing, "espq cannot read '" + op + "' models; replace it in the model"};
     }
     switch (e->handling) {
-        case OpHandling::Lowered: return {RuntimeSupport::Native, ""};
+        case OpHandling::Lowered:
+            return {RuntimeSupport::Native, ""};
         case OpHandling::FoldedAtLoad:
         case OpHandling::Rewritten:
             return {e->espdl_module ? RuntimeSupport::Native : RuntimeSupport::Rewritten, handling_text(*e)};
         case OpHandling::NotLoweredYet:
-        case OpHandling::NoEspdlModule: return {RuntimeSupport::Missing, unsupported_reason(*e)};
+        case OpHandling::NoEspdlModule:
+            return {RuntimeSupport::Missing, unsupported_reason(*e)};
     }
     return {RuntimeSupport::Missing, ""};
 }
 
 const char* runtime_support_name(RuntimeSupport s) {
     switch (s) {
-        case RuntimeSupport::Native: return "native";
-        case RuntimeSupport::Rewritten: return "rewritten";
-        case RuntimeSupport::Missing: return "missing";
+        case RuntimeSupport::Native:
+            return "native";
+        case RuntimeSupport::Rewritten:
+            return "rewritten";
+        case RuntimeSupport::Missing:
+            return "missing";
     }
     return "?";
 }

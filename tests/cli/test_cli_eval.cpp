@@ -4,9 +4,9 @@
 // ONNX model, the emulator on the .espdl graph, input quantization and the NCHW <-> NHWC / NCW <-> NWC
 // permutations written out by hand.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "cli_helpers.hpp"
 #include "espq/emulator.hpp"
@@ -57,7 +57,9 @@ struct Expected {
     std::vector<int> agree;             // per output, samples whose argmax agrees
 };
 
-size_t argmax(const std::vector<double>& v) { return std::max_element(v.begin(), v.end()) - v.begin(); }
+size_t argmax(const std::vector<double>& v) {
+    return std::max_element(v.begin(), v.end()) - v.begin();
+}
 
 // The comparison eval should make, computed here: input quantized as ESP32-S3 does (floor(x * 2^-e + 0.5),
 // saturating) after NC... -> N...C, emulator outputs dequantized and put back channels-first where the stored
@@ -80,7 +82,8 @@ Expected independent(const std::string& onnx, const std::string& espdl, const Te
         const auto stored_in = channels_first_to_last(f_values, channels, spatial);
         Tensor q(DType::Int8, in.shape);
         for (size_t k = 0; k < stored_in.size(); ++k)
-            q.data<int8_t>()[k] = static_cast<int8_t>(std::clamp(std::floor(std::ldexp(stored_in[k], -e) + 0.5), -128.0, 127.0));
+            q.data<int8_t>()[k] =
+                static_cast<int8_t>(std::clamp(std::floor(std::ldexp(stored_in[k], -e) + 0.5), -128.0, 127.0));
         const auto ref = fe.run({f});
         const auto raw = emu.run({q});
         for (size_t o = 0; o < outs; ++o) {
@@ -103,7 +106,9 @@ Expected independent(const std::string& onnx, const std::string& espdl, const Te
     return x;
 }
 
-double db(double s, double n) { return 10 * std::log10(s / n); }
+double db(double s, double n) {
+    return 10 * std::log10(s / n);
+}
 
 nlohmann::json quantize_and_eval(const std::string& onnx, const std::string& data, const std::string& dir) {
     const auto q = test::run_cli({"quantize", onnx, "--calib", data, "--target", "esp32s3", "-o", dir + "/m.espdl"});
@@ -118,7 +123,9 @@ TEST(CliEval, FourDimensionalOutputIsComparedInTheOnnxLayout) {
     // -> logits [1,5]. feat is stored [1,4,4,8].
     test::OnnxBuilder b;
     b.input("x", {1, 3, 8, 8}).weights("w", {8, 3, 3, 3}).weights("bias", {8});
-    b.node("Conv", {"x", "w", "bias"}, {"feat"}).attr("pads", std::vector<int64_t>{1, 1, 1, 1}).attr("strides", std::vector<int64_t>{2, 2});
+    b.node("Conv", {"x", "w", "bias"}, {"feat"})
+        .attr("pads", std::vector<int64_t>{1, 1, 1, 1})
+        .attr("strides", std::vector<int64_t>{2, 2});
     b.node("GlobalAveragePool", {"feat"}, {"pooled"}).node("Flatten", {"pooled"}, {"flat"});
     b.weights("fc", {5, 8}).node("Gemm", {"flat", "fc"}, {"logits"}).attr("transB", int64_t{1});
     b.output("feat").output("logits");
@@ -150,8 +157,8 @@ TEST(CliEval, FourDimensionalOutputIsComparedInTheOnnxLayout) {
     EXPECT_EQ(text.out.find("top-1 agreement"), text.out.rfind("top-1 agreement")) << "only logits: " << text.out;
 
     // The same numbers on one thread and on two (partial sums are merged in sample order).
-    const auto one = test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--reference", onnx, "--json",
-                                    "--threads", "1"});
+    const auto one = test::run_cli(
+        {"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--reference", onnx, "--json", "--threads", "1"});
     ASSERT_EQ(one.exit_code, 0) << one.err;
     EXPECT_EQ(nlohmann::json::parse(one.out)["outputs"], j["outputs"]);
 }
@@ -184,8 +191,8 @@ TEST(CliEval, ThreeDimensionalInputAndOutput) {
         std::ofstream labels(dir + "/labels.txt");
         for (int64_t i = 0; i < n; ++i) labels << "0\n";
     }
-    const auto labelled = test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--labels",
-                                         dir + "/labels.txt", "--json"});
+    const auto labelled =
+        test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--labels", dir + "/labels.txt", "--json"});
     ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
     EXPECT_EQ(nlohmann::json::parse(labelled.out)["samples"], n);
 }
@@ -201,9 +208,8 @@ TEST(CliEval, AmbiguousLayoutIsRefused) {
     save_npy(dir + "/x.npy", random_samples(8, {4, 4, 4}, 3));
     const auto q = test::run_cli({"quantize", onnx, "--calib", dir + "/x.npy", "-o", dir + "/m.espdl"});
     ASSERT_EQ(q.exit_code, 0) << q.err;
-    test::expect_user_error(
-        test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--reference", onnx}),
-        "channels-first and channels-last alike");
+    test::expect_user_error(test::run_cli({"eval", dir + "/m.espdl", "--data", dir + "/x.npy", "--reference", onnx}),
+                            "channels-first and channels-last alike");
 }
 
 }  // namespace
@@ -218,8 +224,8 @@ TEST(ModelRunner, QuantizesFloatInputWithTheTargetsTieRule) {
     const std::string onnx = b.save("ties.onnx");
     const std::string dir = test::fresh_dir("ties");
     save_npy(dir + "/calib.npy", random_samples(8, {64}, 9));
-    const auto q = test::run_cli({"quantize", onnx, "--calib", dir + "/calib.npy", "--target", "esp32p4", "-o",
-                                  dir + "/m.espdl"});
+    const auto q =
+        test::run_cli({"quantize", onnx, "--calib", dir + "/calib.npy", "--target", "esp32p4", "-o", dir + "/m.espdl"});
     ASSERT_EQ(q.exit_code, 0) << q.err;
     const EspdlModel m = read_espdl(dir + "/m.espdl");
     const int e_in = static_cast<int>(m.graph.value(m.graph.inputs[0]).exponents.at(0));

@@ -34,7 +34,9 @@ std::string read_text(const fs::path& p) {
     return s.str();
 }
 
-fs::path repo_root() { return fs::path(ESPQ_TEST_DATA_DIR).parent_path().parent_path(); }
+fs::path repo_root() {
+    return fs::path(ESPQ_TEST_DATA_DIR).parent_path().parent_path();
+}
 
 TEST(OperatorChecklist, EveryLoaderOperatorHasEveryStep) {
     std::set<std::string> probed;
@@ -61,7 +63,8 @@ TEST(OperatorChecklist, TheSupportTableMatchesTheRegistries) {
             case OpHandling::Lowered:
                 EXPECT_NE(quant::find_lowering(e.op), nullptr)
                     << e.op << ": the table says lowered, but no ESPQ_REGISTER_LOWERING in src/quant/lower_*.cpp";
-                EXPECT_TRUE(espdl_has_module(e.espdl_op)) << e.op << " becomes " << e.espdl_op << ", which ESP-DL lacks";
+                EXPECT_TRUE(espdl_has_module(e.espdl_op))
+                    << e.op << " becomes " << e.espdl_op << ", which ESP-DL lacks";
                 EXPECT_NE(emu::find_emu_op(e.espdl_op), nullptr)
                     << e.op << " becomes " << e.espdl_op << ": no emulator kernel (ESPQ_REGISTER_EMU_OP in src/emu)";
                 EXPECT_TRUE(e.fix.empty()) << e.op << ": a lowered operator needs no fix";
@@ -71,7 +74,8 @@ TEST(OperatorChecklist, TheSupportTableMatchesTheRegistries) {
                 for (const std::string& p : e.passes)
                     EXPECT_NE(std::find(passes.begin(), passes.end(), p), passes.end()) << e.op << ": no pass " << p;
                 break;
-            case OpHandling::FoldedAtLoad: break;
+            case OpHandling::FoldedAtLoad:
+                break;
             case OpHandling::NotLoweredYet:
                 EXPECT_TRUE(e.espdl_module) << e.op << ": 'not lowered yet' is for operators ESP-DL has";
                 EXPECT_EQ(quant::find_lowering(e.op), nullptr)
@@ -96,8 +100,9 @@ TEST(OperatorChecklist, EveryFloatKernelHasATest) {
         if (tests.find(quoted) != std::string::npos) continue;
         auto elsewhere = kFloatKernelsTestedElsewhere.find(op);
         ASSERT_NE(elsewhere, kFloatKernelsTestedElsewhere.end())
-            << op << ": no test in tests/float_kernels/test_*.cpp names it; add one (or list the test that covers it "
-                     "in kFloatKernelsTestedElsewhere)";
+            << op
+            << ": no test in tests/float_kernels/test_*.cpp names it; add one (or list the test that covers it "
+               "in kFloatKernelsTestedElsewhere)";
         EXPECT_NE(read_text(repo_root() / elsewhere->second).find(quoted), std::string::npos)
             << op << ": " << elsewhere->second << " does not mention it";
     }
