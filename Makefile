@@ -1,5 +1,5 @@
 # Entry points (see README):
-#   make demo   - install missing Debian packages, build, quantize the example model in models/
+#   make demo   - install missing Debian packages, build the espq CLI only, quantize the example model in models/
 #   make test   - install missing Debian packages, build in Release, run every test (what .ci/run runs)
 #   make test-asan - the same suites (minus the data-heavy ones) in an ASan+UBSan build
 #   make bench  - speed and accuracy benchmarks (long; not part of the tests)
@@ -10,23 +10,30 @@ SAN_BUILD ?= build-asan
 ESPQ = $(BUILD)/espq
 DEMO_OUT ?= out/demo
 
-.PHONY: all deps build build-asan demo test test-release test-asan bench readme-ops clean
+.PHONY: all deps configure build build-espq build-asan demo test test-release test-asan bench readme-ops clean
 
 all: build
 
 deps:
 	@tools/bootstrap.sh
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+# Everything: the library, the CLI and every test suite.
+build: configure
 	cmake --build $(BUILD) -j$(JOBS)
+
+# Only the CLI and the library it links: what demo, bench and readme-ops run (the test suites take minutes more).
+build-espq: configure
+	cmake --build $(BUILD) -j$(JOBS) --target espq
 
 build-asan: deps
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O1 -DESPQ_SANITIZE=ON
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 
 # The main job on the example model: a 96x96 grayscale classifier and 64 calibration PNGs (pixels / 255).
-demo: build
+demo: build-espq
 	mkdir -p $(DEMO_OUT)
 	$(ESPQ) inspect models/gesture_mbv2.onnx
 	$(ESPQ) quantize models/gesture_mbv2.onnx --calib models/calib --grayscale --resize 96x96 --scale 1/255 \
@@ -47,7 +54,7 @@ test-asan: build-asan
 test: test-release
 
 # Speed figures on the bench models (not tests). Data: tests/data/bench (first 1000 Fashion-MNIST test images).
-bench: build
+bench: build-espq
 	$(ESPQ) bench models/gesture_mbv2.onnx --calib tests/data/bench/fashion96/calib.npy \
 		--data tests/data/bench/fashion96/eval1000.npy --scale 1/255
 	$(ESPQ) bench tests/data/bench/fmnist_mbv3.onnx --calib tests/data/bench/fashion64/calib.npy \
@@ -57,7 +64,7 @@ bench: build
 
 # README's operator table is `espq ops --markdown`, pasted between the ops-table markers;
 # tests/cli/test_cli_ops.cpp fails when it is out of date.
-readme-ops: build
+readme-ops: build-espq
 	$(ESPQ) ops --markdown > $(BUILD)/ops-table.md
 	awk -v table=$(BUILD)/ops-table.md \
 		'/<!-- ops-table:end -->/ { while ((getline line < table) > 0) print line; skip = 0 } \

@@ -6,9 +6,9 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libcli11-dev libeigen3-dev libspdlog-dev libgtest-dev libbenchmark-dev
+  libcli11-dev libeigen3-dev libspdlog-dev libgtest-dev
   libflatbuffers-dev flatbuffers-compiler
-  nlohmann-json3-dev libstb-dev zlib1g-dev nettle-dev libtbb-dev libminizip-dev
+  nlohmann-json3-dev libstb-dev zlib1g-dev nettle-dev libtbb-dev libzip-dev
 )
 
 missing=()

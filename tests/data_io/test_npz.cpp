@@ -50,9 +50,11 @@ std::vector<uint8_t> raw_deflate(const std::vector<uint8_t>& in) {
 }
 
 // A zip archive written field by field after the PKWARE APPNOTE. `zip64` mimics what numpy.savez produces
-// (force_zip64: 0xFFFFFFFF placeholders and a zip64 extra field in every local header) and additionally uses
-// zip64 central records and the zip64 end record, so every zip64 path of the reader is exercised.
-std::vector<uint8_t> make_zip(const std::vector<Member>& members, bool zip64 = false) {
+// (force_zip64: 0xFFFFFFFF placeholders and a zip64 extra field in every local header); with
+// `zip64_directory` it also uses zip64 central records and the zip64 end record (what numpy writes for members
+// or archives beyond 4 GiB), so every zip64 path of the reader is exercised.
+std::vector<uint8_t> make_zip(const std::vector<Member>& members, bool zip64 = false, bool zip64_directory = true) {
+    const bool zip64_central = zip64 && zip64_directory;
     std::vector<uint8_t> out, central;
     for (const Member& m : members) {
         const std::vector<uint8_t> payload = m.deflate ? raw_deflate(m.data) : m.data;
@@ -80,23 +82,23 @@ std::vector<uint8_t> make_zip(const std::vector<Member>& members, bool zip64 = f
 
         put32(central, 0x02014b50);
         put16(central, 20);
-        put16(central, zip64 ? 45 : 20);
+        put16(central, zip64 ? 45 : 20);  // version needed: as in the local header (Python writes it so)
         put16(central, m.flags);
         put16(central, m.deflate ? 8 : 0);
         put16(central, 0);
         put16(central, 0x21);
         put32(central, crc);
-        put32(central, zip64 ? 0xffffffffu : payload.size());
-        put32(central, zip64 ? 0xffffffffu : m.data.size());
+        put32(central, zip64_central ? 0xffffffffu : payload.size());
+        put32(central, zip64_central ? 0xffffffffu : m.data.size());
         put16(central, m.name.size());
-        put16(central, zip64 ? 28 : 0);
+        put16(central, zip64_central ? 28 : 0);
         put16(central, 0);
         put16(central, 0);
         put16(central, 0);
         put32(central, 0);
-        put32(central, zip64 ? 0xffffffffu : offset);
+        put32(central, zip64_central ? 0xffffffffu : offset);
         central.insert(central.end(), m.name.begin(), m.name.end());
-        if (zip64) {  // usize, csize, offset: in this order, as the fields holding 0xFFFFFFFF
+        if (zip64_central) {  // usize, csize, offset: in this order, as the fields holding 0xFFFFFFFF
             put16(central, 1);
             put16(central, 24);
             put64(central, m.data.size());
@@ -106,7 +108,7 @@ std::vector<uint8_t> make_zip(const std::vector<Member>& members, bool zip64 = f
     }
     const uint64_t cd_offset = out.size();
     out.insert(out.end(), central.begin(), central.end());
-    if (zip64) {
+    if (zip64_central) {
         const uint64_t z64_offset = out.size();
         put32(out, 0x06064b50);
         put64(out, 44);
@@ -126,10 +128,10 @@ std::vector<uint8_t> make_zip(const std::vector<Member>& members, bool zip64 = f
     put32(out, 0x06054b50);
     put16(out, 0);
     put16(out, 0);
-    put16(out, zip64 ? 0xffff : members.size());
-    put16(out, zip64 ? 0xffff : members.size());
-    put32(out, zip64 ? 0xffffffffu : central.size());
-    put32(out, zip64 ? 0xffffffffu : cd_offset);
+    put16(out, zip64_central ? 0xffff : members.size());
+    put16(out, zip64_central ? 0xffff : members.size());
+    put32(out, zip64_central ? 0xffffffffu : central.size());
+    put32(out, zip64_central ? 0xffffffffu : cd_offset);
     put16(out, 0);
     return out;
 }
@@ -154,9 +156,9 @@ void expect_ab(const std::vector<std::pair<std::string, Tensor>>& arrays) {
 
 TEST(Npz, StoredDeflatedAndZip64) {
     for (bool deflate : {false, true})
-        for (bool zip64 : {false, true}) {
+        for (int zip64 : {0, 1, 2}) {  // plain; numpy's (zip64 local headers only); zip64 everywhere
             const std::vector<uint8_t> zip = make_zip(
-                {{"a.npy", serialize_npy(kA), deflate}, {"b.npy", serialize_npy(kB), deflate}}, zip64);
+                {{"a.npy", serialize_npy(kA), deflate}, {"b.npy", serialize_npy(kB), deflate}}, zip64 > 0, zip64 == 2);
             const std::string path = write_file("ab_" + std::to_string(deflate) + std::to_string(zip64) + ".npz", zip);
             SCOPED_TRACE(path);
             expect_ab(load_npz(path));
@@ -164,6 +166,15 @@ TEST(Npz, StoredDeflatedAndZip64) {
             EXPECT_EQ(load_npz_array(path, "b").to_vector<uint8_t>(), kB.to_vector<uint8_t>());
             EXPECT_EQ(load_npz_array(path, "b.npy").to_vector<uint8_t>(), kB.to_vector<uint8_t>());
         }
+}
+
+TEST(Npz, ArchivesWrittenByPythonZipfile) {
+    // Written by Python's zipfile exactly as numpy.savez(_compressed) calls it (tests/data/npz/make_fixtures.py):
+    // an independent writer, not this file's make_zip.
+    for (const char* name : {"npz/python_savez.npz", "npz/python_savez_compressed.npz"}) {
+        SCOPED_TRACE(name);
+        expect_ab(load_npz(test::data_path(name)));
+    }
 }
 
 TEST(Npz, DeflatedRealData) {
@@ -211,6 +222,19 @@ TEST(Npz, SkipsOtherMembersAndFindsNamedOnes) {
     EXPECT_THROW(load_npz_array(empty), UserError);
 }
 
+TEST(Npz, MemberNamesWithAPath) {
+    // numpy names the array after the member without ".npy", folders included.
+    const std::string path = write_file(
+        "nested.npz", make_zip({{"train/x.npy", serialize_npy(kA), true}, {"train/y.npy", serialize_npy(kB)}}, true));
+    const auto arrays = load_npz(path);
+    ASSERT_EQ(arrays.size(), 2u);
+    EXPECT_EQ(arrays[0].first, "train/x");
+    EXPECT_EQ(arrays[1].first, "train/y");
+    EXPECT_EQ(load_npz_array(path, "train/y").to_vector<uint8_t>(), kB.to_vector<uint8_t>());
+    EXPECT_EQ(load_npz_array(path, "train/x.npy").to_vector<float>(), kA.to_vector<float>());
+    EXPECT_THROW(load_npz_array(path, "x"), UserError);
+}
+
 void expect_user_error(const std::vector<uint8_t>& zip, const std::string& needle) {
     const std::string path = write_file("bad.npz", zip);
     try {
@@ -218,7 +242,7 @@ void expect_user_error(const std::vector<uint8_t>& zip, const std::string& needl
         ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
     } catch (const UserError& e) {
         EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "expected '" << needle << "' in: " << e.what();
     }
 }
 
@@ -274,6 +298,25 @@ TEST(Npz, MalformedArchivesAreUserErrors) {
     z = make_zip({{"a.npy", serialize_npy(kA), false}});
     z[40] ^= 1;  // a stored byte flipped: the CRC catches it
     expect_user_error(z, "CRC");
+
+    // Hostile sizes in zip64 records: refused before anything of that size is allocated.
+    const uint64_t kHuge = uint64_t{1} << 40;
+    auto zip64_with_sizes = [](bool deflate, uint64_t uncompressed, uint64_t compressed) {
+        std::vector<uint8_t> z = make_zip({{"a.npy", serialize_npy(kA), deflate}}, true);
+        const size_t extra = find(z, 0x02014b50) + 46 + 5 + 4;  // record, name "a.npy", extra id and length
+        for (int k = 0; k < 8; ++k) {
+            z[extra + k] = static_cast<uint8_t>(uncompressed >> (8 * k));
+            z[extra + 8 + k] = static_cast<uint8_t>(compressed >> (8 * k));
+        }
+        return z;
+    };
+    expect_user_error(zip64_with_sizes(false, kHuge, kHuge), "a.npy");
+    expect_user_error(zip64_with_sizes(true, kHuge, 100), "impossible");
+    z = make_zip({{"a.npy", serialize_npy(kA), true}}, true);
+    const size_t z64_end = find(z, 0x06064b50);
+    for (size_t field : {24, 32})  // entries on this disk, total entries: 2^40 each
+        for (int k = 0; k < 8; ++k) z[z64_end + field + k] = static_cast<uint8_t>(kHuge >> (8 * k));
+    expect_user_error(z, "bad.npz");
 
     // A member whose bytes are fine but are not a .npy.
     expect_user_error(make_zip({{"a.npy", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}}), "bad.npz:a");

@@ -318,7 +318,7 @@ TEST(EmuConv, FastAndSlowAccumulationAgree) {
         // trial 0: small values, saturation impossible; trial 1: mostly positive products, lanes saturate.
         const int lim = trial == 0 ? 12 : 127, low = trial == 0 ? -12 : -20;
         auto w = random_values<int8_t>(static_cast<size_t>(n) * k, low, lim, 20 + trial);
-        MacEngineS8 e(n, k, w, bias, 32, s3, rq);
+        MacEngineS8 e(n, k, w, bias, s3, rq);  // channels 0..31 fill two lane groups
         const int64_t rows = 37, padded = MacEngineS8::padded_rows(rows);
         std::vector<int16_t> x(padded * e.k_padded(), 0);
         auto xv = random_values<int16_t>(rows * k, low, lim, 30 + trial);
