@@ -19,13 +19,14 @@ enum class OpHandling {
     Lowered,        // a lowering rule turns it into the ESP-DL node `espdl_op`
     FoldedAtLoad,   // the ONNX loader folds it into a constant
     Rewritten,      // an optimizer pass (`passes`) rewrites it into operators that are lowered
-    NotLoweredYet,  // ESP-DL has a module for it, espq has no lowering rule yet
+    NotLoweredYet,  // ESP-DL runs it (a module, or `espdl_runs_as`), espq has no lowering rule yet
     NoEspdlModule,  // ESP-DL cannot run it and espq has no rewrite: the model must change (`fix`)
 };
 
 struct OpSupportEntry {
     std::string op;             // ONNX operator type
     bool espdl_module = false;  // ESP-DL's module registry has a module of this name
+    std::string espdl_runs_as;  // without one: the ESP-DL modules that run it (ESP-PPQ's decomposition)
     OpHandling handling = OpHandling::Lowered;
     std::vector<std::string> passes;  // Rewritten: the optimizer passes that remove it
     std::string espdl_op;             // Lowered: the ESP-DL node type it becomes

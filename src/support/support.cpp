@@ -22,7 +22,7 @@ const std::set<std::string>& espdl_modules() {
         "ReverseSequence", "ScatterND", "Identity", "Swish", "ReduceL1", "ReduceL2", "ReduceMin", "ReduceMax",
         "ReduceSum", "ReduceProd", "ReduceMean", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "GRU",
         "LSTM", "DepthToSpace", "StreamingCache", "InsertZeros", "LayerNormalization", "LpNormalization",
-        "RMSNormalization", "ConvTranspose",
+        "RMSNormalization",
     };
     // clang-format on
     return m;
@@ -65,6 +65,14 @@ OpSupportEntry not_lowered(const std::string& op, const std::string& fix = "") {
     return e;
 }
 
+// ESP-DL has no module of this name but runs the operator as a sequence of its modules (as ESP-PPQ exports it).
+OpSupportEntry runs_as(const std::string& op, const std::string& espdl_ops, const std::string& fix) {
+    OpSupportEntry e = not_lowered(op, fix);
+    e.handling = OpHandling::NotLoweredYet;
+    e.espdl_runs_as = espdl_ops;
+    return e;
+}
+
 std::vector<OpSupportEntry> make_table() {
     std::vector<OpSupportEntry> t = {
         lowered("Add", std::string(kAligned) + "; broadcasting over at most 4 merged dimensions"),
@@ -78,7 +86,8 @@ std::vector<OpSupportEntry> make_table() {
         lowered("Conv",
                 "1-D and 2-D; groups only as depthwise (group = channels in = channels out); constant weights; a "
                 "following Relu is fused"),
-        not_lowered("ConvTranspose", "until it is, replace it by Resize (nearest) followed by Conv, which espq lowers"),
+        runs_as("ConvTranspose", "InsertZeros followed by Conv",
+                "until it can, Resize (nearest) followed by Conv is an upsampling espq lowers"),
         rewritten("BatchNormalization", {"fold_batchnorm"}, "after a Conv or Gemm, folded into its weights"),
         lowered("Gemm", "constant 2-D weight; bias per output column"),
         rewritten("MatMul", {"matmul_to_gemm"}, "second input a constant 2-D matrix"),
@@ -174,8 +183,11 @@ std::string handling_text(const OpSupportEntry& e) {
 }
 
 std::string unsupported_reason(const OpSupportEntry& e) {
-    if (e.handling == OpHandling::NotLoweredYet)
-        return "ESP-DL has a " + e.op + " module; espq cannot lower it yet" + (e.fix.empty() ? "" : "; " + e.fix);
+    if (e.handling == OpHandling::NotLoweredYet) {
+        const std::string how =
+            e.espdl_runs_as.empty() ? "has a " + e.op + " module" : "runs " + e.op + " as " + e.espdl_runs_as;
+        return "ESP-DL " + how + "; espq cannot lower it yet" + (e.fix.empty() ? "" : "; " + e.fix);
+    }
     if (e.handling == OpHandling::NoEspdlModule)
         return e.fix.empty() ? "ESP-DL has no " + e.op + " module; replace it in the model" : e.fix;
     return "";

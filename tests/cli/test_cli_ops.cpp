@@ -164,6 +164,10 @@ TEST(CliOps, TheSupportTableSaysWhatTheProbesFind) {
                 << op << " quantizes on no target, but the table says " << declared;
         }
     }
+    // ESP-DL has no ConvTranspose module but runs it as InsertZeros + Conv (ESP-PPQ's export); espq does not lower
+    // it yet, and the note says so instead of claiming ESP-DL cannot run it.
+    EXPECT_EQ(row("ConvTranspose")["declared_handling"], "not lowered yet");
+    EXPECT_NE(row("ConvTranspose")["note"].get<std::string>().find("InsertZeros"), std::string::npos);
 }
 
 TEST(CliOps, Esp32s31RunsWhatEsp32p4Runs) {
