@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "espq/atomic_files.hpp"  // .espdl images are written to disk with write_file_atomic
 #include "espq/ir.hpp"
 
 namespace espq {
@@ -61,10 +62,5 @@ std::vector<uint8_t> encrypt_espdl_bytes(const std::vector<uint8_t>& edl2, const
 
 // Human-readable dump in ESP-PPQ's .info layout (espdl-format §6; no trailing newline).
 std::string format_espdl_info(const EspdlModel& model);
-
-// Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename. On failure no
-// file (partial or temporary) is left behind and a UserError names the path.
-void write_file_atomic(const std::string& path, const std::string& bytes);
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace espq

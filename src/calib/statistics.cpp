@@ -6,53 +6,30 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <thread>
 
 #include "espq/calibration.hpp"
 #include "espq/float_executor.hpp"
+#include "espq/parallel.hpp"
 
 namespace espq {
 
 namespace {
 
-int resolve_threads(int requested, size_t work) {
-    int t = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
-    t = std::max(1, t);
-    return static_cast<int>(std::min<size_t>(static_cast<size_t>(t), std::max<size_t>(1, work)));
-}
-
-// Runs `per_sample(thread, sample)` for every sample on `threads` threads (dynamic scheduling) and rethrows
-// the first exception. Results must be combined in an order-independent way by the caller.
+// Runs `per_sample(worker, sample)` for every sample on the library's thread pool, reporting progress after
+// each sample. Results must be combined in an order-independent way by the caller.
 template <typename F>
 void parallel_over_samples(size_t count, int threads, const std::function<void(int, size_t, size_t)>& progress,
                            int pass, F per_sample) {
-    std::atomic<size_t> next{0}, done{0};
-    std::exception_ptr error;
-    std::mutex error_mutex, progress_mutex;
-    auto worker = [&](int t) {
-        for (;;) {
-            const size_t i = next.fetch_add(1);
-            if (i >= count) return;
-            try {
-                per_sample(t, i);
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(error_mutex);
-                if (!error) error = std::current_exception();
-                next = count;
-                return;
-            }
-            const size_t d = ++done;
-            if (progress) {
-                std::lock_guard<std::mutex> lock(progress_mutex);
-                progress(pass, d, count);
-            }
+    std::atomic<size_t> done{0};
+    std::mutex progress_mutex;
+    parallel_for_each(count, threads, [&](int worker, size_t i) {
+        per_sample(worker, i);
+        const size_t d = ++done;
+        if (progress) {
+            std::lock_guard<std::mutex> lock(progress_mutex);
+            progress(pass, d, count);
         }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
-    worker(0);
-    for (auto& th : pool) th.join();
-    if (error) std::rethrow_exception(error);
+    });
 }
 
 // Extends [lo, hi] by p[0..n) and tells whether every value is finite (Eigen's reductions are vectorised).

@@ -2,19 +2,14 @@
 // throughput, quantization time, emulator throughput), printed; never used as a test.
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
 #include "cli/help.hpp"
-#include "cli/model_file.hpp"
-#include "espq/emulator.hpp"
-#include "espq/float_executor.hpp"
+#include "espq/bench.hpp"
+#include "espq/model_file.hpp"
 #include "espq/onnx_import.hpp"
-#include "espq/pipeline.hpp"
 
 namespace espq::cli {
 
@@ -29,21 +24,6 @@ struct BenchFlags {
     DataFlags flags;
 };
 
-// Images per second of `fn(i)` over `n` inputs on `threads` threads.
-template <typename F>
-double throughput(size_t n, int threads, F fn) {
-    std::atomic<size_t> next{0};
-    const auto t0 = std::chrono::steady_clock::now();
-    auto worker = [&] {
-        for (size_t i; (i = next++) < n;) fn(i);
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 int run_bench(const BenchFlags& f) {
     const Graph g = load_onnx(f.model, parse_input_shapes(f.input_shapes));
     const Value& in = g.value(g.inputs[0]);
@@ -54,47 +34,35 @@ int run_bench(const BenchFlags& f) {
     const Dataset eval = Dataset::open(f.data, ModelInput{in.name, in.shape}, eo);
     std::vector<Tensor> xs;
     for (size_t i = 0; i < eval.size(); ++i) xs.push_back(eval.sample(i));
-    const int threads = f.threads > 0 ? f.threads : std::max(1u, std::thread::hardware_concurrency());
-
-    nlohmann::json j;
-    j["command"] = "bench";
-    j["model"] = f.model;
-    j["threads"] = threads;
-    j["images"] = xs.size();
-    Graph opt = g;
-    run_passes(opt, PassOptions{});
-    const FloatExecutor fe(opt);
-    fe.run({xs[0]});  // warm-up: allocates the workspaces
-    j["float_images_per_second_1_thread"] = throughput(xs.size(), 1, [&](size_t i) { fe.run({xs[i]}); });
-    j["float_images_per_second"] = throughput(xs.size(), threads, [&](size_t i) { fe.run({xs[i]}); });
-
     QuantizeOptions o;
     o.plan.target = parse_target(f.target);
     o.plan.bits = f.bits;
-    o.calibration.threads = threads;
     const SampleSource src{calib->size(), [calib](size_t i) { return std::vector<Tensor>{calib->sample(i)}; }};
-    const auto tq = std::chrono::steady_clock::now();
-    const QuantizeResult r = quantize_model(g, src, o);
-    j["quantize_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - tq).count();
-    j["calibration_seconds"] = r.seconds_calibration;
-    j["calibration_samples"] = src.count;
+    const BenchFigures b = benchmark(g, src, xs, o, f.threads);
 
-    const Emulator emu(r.lowered.model.graph, o.plan.target);
-    std::vector<Tensor> qs;
-    for (const auto& x : xs) qs.push_back(quantize_input(r.lowered, 0, x));
-    j["emulator_images_per_second_1_thread"] = throughput(qs.size(), 1, [&](size_t i) { emu.run({qs[i]}); });
-    j["emulator_images_per_second"] = throughput(qs.size(), threads, [&](size_t i) { emu.run({qs[i]}); });
     if (f.json) {
+        nlohmann::json j;
+        j["command"] = "bench";
+        j["model"] = f.model;
+        j["threads"] = b.threads;
+        j["images"] = xs.size();
+        j["float_images_per_second_1_thread"] = b.float_images_per_second_1_thread;
+        j["float_images_per_second"] = b.float_images_per_second;
+        j["quantize_seconds"] = b.quantize_seconds;
+        j["calibration_seconds"] = b.calibration_seconds;
+        j["calibration_samples"] = b.calibration_samples;
+        j["emulator_images_per_second_1_thread"] = b.emulator_images_per_second_1_thread;
+        j["emulator_images_per_second"] = b.emulator_images_per_second;
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::printf("%s (%zu images, %d threads)\n", f.model.c_str(), xs.size(), threads);
-    std::printf("  float reference : %8.1f images/s (%8.1f on 1 thread)\n", j["float_images_per_second"].get<double>(),
-                j["float_images_per_second_1_thread"].get<double>());
-    std::printf("  quantize        : %8.2f s (calibration %.2f s on %zu samples, int%d, %s)\n",
-                j["quantize_seconds"].get<double>(), r.seconds_calibration, src.count, f.bits, f.target.c_str());
-    std::printf("  emulator        : %8.1f images/s (%8.1f on 1 thread)\n", j["emulator_images_per_second"].get<double>(),
-                j["emulator_images_per_second_1_thread"].get<double>());
+    std::printf("%s (%zu images, %d threads)\n", f.model.c_str(), xs.size(), b.threads);
+    std::printf("  float reference : %8.1f images/s (%8.1f on 1 thread)\n", b.float_images_per_second,
+                b.float_images_per_second_1_thread);
+    std::printf("  quantize        : %8.2f s (calibration %.2f s on %zu samples, int%d, %s)\n", b.quantize_seconds,
+                b.calibration_seconds, b.calibration_samples, f.bits, f.target.c_str());
+    std::printf("  emulator        : %8.1f images/s (%8.1f on 1 thread)\n", b.emulator_images_per_second,
+                b.emulator_images_per_second_1_thread);
     return 0;
 }
 

@@ -1,17 +1,13 @@
-// `espq check MODEL --target T`: a preflight in well under a second. It loads the model, runs the optimizer
-// passes and lowers it with placeholder exponents, listing every operator, attribute or shape the target's
-// runtime cannot run, with the node name and what to do, before any calibration is spent.
+// `espq check MODEL --target T`: prints the library's preflight (espq/preflight.hpp): every operator, attribute
+// or shape the target's runtime cannot run, with the node name and what to do, before any calibration is spent.
 #include <nlohmann/json.hpp>
 
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
-#include "cli/model_file.hpp"
-#include "espq/emulator.hpp"
-#include "espq/onnx_import.hpp"
-#include "espq/passes.hpp"
-#include "espq/quantize.hpp"
+#include "espq/model_file.hpp"
+#include "espq/preflight.hpp"
 
 namespace espq::cli {
 
@@ -26,39 +22,14 @@ struct CheckFlags {
 
 int run_check(const CheckFlags& f) {
     const Target target = parse_target(f.target);
-    std::vector<std::string> problems, notes;
-    Graph g;
-    try {
-        g = load_onnx(f.model, parse_input_shapes(f.input_shapes));
-    } catch (const UnsupportedError& e) {
-        problems.push_back(e.what());  // e.g. every operator espq cannot read, listed at once
-    }
-    if (problems.empty()) {
-        PassOptions po;
-        po.relu6_to_relu = f.relu6_to_relu;
-        run_passes(g, po);
-        // Placeholder statistics (|x| <= 1): enough to exercise every lowering rule without data.
-        std::vector<TensorStats> stats(g.values.size());
-        for (auto& s : stats) s.absmax = 1, s.max = 1, s.min = -1, s.count = 1;
-        PlanOptions plan_options;
-        plan_options.target = target;
-        plan_options.bits = f.bits;
-        plan_options.method = CalibMethod::MinMax;
-        const QuantPlan plan = plan_quantization(g, stats, plan_options);
-        LowerOptions lo;
-        lo.collect_errors = &problems;
-        const LoweredModel low = lower_to_espdl(g, plan, lo);
-        notes = low.notes;
-        // quantize runs the lowered model in the emulator for its test values: a kernel the emulator (hence
-        // our model of the chip) cannot prepare fails there, so it is a problem here too.
-        if (problems.empty()) {
-            try {
-                const Emulator emulator(low.model.graph, target);
-            } catch (const UserError& e) {
-                problems.push_back(e.what());
-            }
-        }
-    }
+    PreflightOptions o;
+    o.target = target;
+    o.bits = f.bits;
+    o.relu6_to_relu = f.relu6_to_relu;
+    o.import = parse_input_shapes(f.input_shapes);
+    const PreflightReport report = preflight_check(f.model, o);
+    const auto& problems = report.problems;
+    const auto& notes = report.warnings;
     if (f.json) {
         nlohmann::json j;
         j["command"] = "check";

@@ -2,16 +2,14 @@
 // .espdl), and its distance from the float model on the same samples.
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <cmath>
+#include <cstdio>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
 #include "cli/help.hpp"
-#include "cli/model_runner.hpp"
+#include "espq/evaluate.hpp"
+#include "espq/model_runner.hpp"
 #include "cli/progress.hpp"
 
 namespace espq::cli {
@@ -26,118 +24,64 @@ struct EvalFlags {
     DataFlags flags;
 };
 
-Dataset open_for(const ModelRunner& runner, const EvalFlags& f) {
-    DatasetOptions o = f.flags.options("evaluation");
-    if (runner.channels_last()) o.preprocess.layout = InputLayout::NHWC;  // .espdl image inputs are stored NHWC
-    return Dataset::open(f.data, runner.input(), o);
-}
-
-int argmax(const Tensor& t) {
-    const float* p = t.data<float>();
-    int best = 0;
-    for (int64_t i = 1; i < t.numel(); ++i)
-        if (p[i] > p[best]) best = static_cast<int>(i);
-    return best;
-}
-
-bool in_top5(const Tensor& t, int64_t label) {
-    const float* p = t.data<float>();
-    if (label < 0 || label >= t.numel()) return false;
-    int higher = 0;
-    for (int64_t i = 0; i < t.numel(); ++i) higher += p[i] > p[label];
-    return higher < 5;
+std::string agreement_text(const OutputComparison& c) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", top-1 agreement %.2f %%", c.top1_agreement);
+    return c.class_vector ? buf : "";
 }
 
 int run_eval(const EvalFlags& f, const GlobalOptions& global) {
     const auto model = ModelRunner::open(f.model, f.target, f.input_shapes);
-    const Dataset ds = open_for(*model, f);
     std::unique_ptr<ModelRunner> ref;
-    std::unique_ptr<Dataset> ref_ds;
-    if (!f.reference.empty()) {
-        ref = ModelRunner::open(f.reference, "", f.input_shapes);
-        ref_ds = std::make_unique<Dataset>(open_for(*ref, f));
-    }
+    if (!f.reference.empty()) ref = ModelRunner::open(f.reference, "", f.input_shapes);
+    // Samples, outputs and the comparison in the ONNX layout; an .espdl file's is derived from the reference.
+    model->use_onnx_layout(ref ? ref->float_graph() : nullptr);
+    const Dataset ds = Dataset::open(f.data, model->input(), f.flags.options("evaluation"));
     std::optional<std::vector<int64_t>> labels;
     if (!f.labels.empty()) labels = ds.labels_from_file(f.labels);
     else labels = ds.labels();
-    if (!labels && !ref)
-        throw UserError("nothing to measure: give --labels (or a folder with one subfolder per class) and/or "
-                        "--reference FLOAT.onnx");
 
-    const size_t n = ds.size();
-    std::vector<int> top1(n, 0), top5(n, 0), agree(n, 0);
-    std::vector<double> sig(n, 0), noise(n, 0);
-    std::atomic<size_t> next{0}, done{0};
-    std::mutex progress_mutex;
     Progress progress("evaluation", !global.quiet && !f.json);
-    std::exception_ptr error;
-    auto worker = [&] {
-        try {
-            for (size_t i; (i = next++) < n;) {
-                const Tensor y = model->run(ds.sample(i)).at(0);
-                if (labels) {
-                    top1[i] = argmax(y) == (*labels)[i];
-                    top5[i] = in_top5(y, (*labels)[i]);
-                }
-                if (ref) {
-                    const Tensor r = ref->run(ref_ds->sample(i)).at(0);
-                    if (r.numel() != y.numel())
-                        throw UserError("--reference output has " + std::to_string(r.numel()) + " values, the model's " +
-                                        std::to_string(y.numel()));
-                    for (int64_t k = 0; k < y.numel(); ++k) {
-                        const double a = r.data<float>()[k], b = y.data<float>()[k];
-                        sig[i] += a * a;
-                        noise[i] += (a - b) * (a - b);
-                    }
-                    agree[i] = argmax(r) == argmax(y);
-                }
-                std::lock_guard<std::mutex> lock(progress_mutex);
-                progress.update(++done, n);
-            }
-        } catch (...) {
-            std::lock_guard<std::mutex> lock(progress_mutex);
-            if (!error) error = std::current_exception();
-            next = n;
-        }
-    };
-    const int threads = f.threads > 0 ? f.threads : std::max(1u, std::thread::hardware_concurrency());
-    const auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    EvalOptions o;
+    o.threads = f.threads;
+    o.progress = [&progress](size_t done, size_t total) { progress.update(done, total); };
+    const EvalResult r = evaluate(*model, ref.get(), ds, labels, o);
     progress.finish();
-    if (error) std::rethrow_exception(error);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    auto pct = [&](const std::vector<int>& v) {
-        double s = 0;
-        for (int x : v) s += x;
-        return 100.0 * s / static_cast<double>(n);
-    };
-    double s = 0, e = 0;
-    for (size_t i = 0; i < n; ++i) s += sig[i], e += noise[i];
     nlohmann::json j;
     j["command"] = "eval";
     j["model"] = model->describe();
-    j["samples"] = n;
-    j["seconds"] = secs;
-    j["images_per_second"] = n / std::max(secs, 1e-9);
-    if (labels) j["top1"] = pct(top1), j["top5"] = pct(top5);
+    j["samples"] = r.samples;
+    j["seconds"] = r.seconds;
+    j["images_per_second"] = r.samples / std::max(r.seconds, 1e-9);
+    if (labels) j["top1"] = *r.top1, j["top5"] = *r.top5;
     if (ref) {
         j["reference"] = ref->describe();
-        j["sqnr_db"] = e > 0 ? 10.0 * std::log10(s / e) : INFINITY;
-        j["top1_agreement"] = pct(agree);
+        j["sqnr_db"] = r.sqnr_db;
+        if (r.outputs.at(0).class_vector) j["top1_agreement"] = r.outputs[0].top1_agreement;
+        nlohmann::json outs = nlohmann::json::array();
+        for (const OutputComparison& c : r.outputs) {
+            nlohmann::json oj{{"name", c.name}, {"sqnr_db", c.sqnr_db}};
+            if (c.class_vector) oj["top1_agreement"] = c.top1_agreement;
+            outs.push_back(oj);
+        }
+        j["outputs"] = outs;
     }
     if (f.json) {
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::cout << model->describe() << " on " << n << " samples (" << static_cast<int>(j["images_per_second"].get<double>())
-              << " images/s)\n";
-    if (labels) std::printf("  top-1 %.2f %%   top-5 %.2f %%\n", pct(top1), pct(top5));
-    if (ref) std::printf("  vs %s: output SQNR %.2f dB, top-1 agreement %.2f %%\n", ref->describe().c_str(),
-                         j["sqnr_db"].get<double>(), pct(agree));
+    std::cout << model->describe() << " on " << r.samples << " samples ("
+              << static_cast<int>(j["images_per_second"].get<double>()) << " images/s)\n";
+    if (labels) std::printf("  top-1 %.2f %%   top-5 %.2f %%\n", *r.top1, *r.top5);
+    if (ref && r.outputs.size() == 1) {
+        std::printf("  vs %s: output SQNR %.2f dB%s\n", ref->describe().c_str(), r.sqnr_db,
+                    agreement_text(r.outputs[0]).c_str());
+    } else if (ref) {
+        std::printf("  vs %s: output SQNR %.2f dB over all outputs\n", ref->describe().c_str(), r.sqnr_db);
+        for (const OutputComparison& c : r.outputs)
+            std::printf("    output '%s': SQNR %.2f dB%s\n", c.name.c_str(), c.sqnr_db, agreement_text(c).c_str());
+    }
     return 0;
 }
 
@@ -160,9 +104,12 @@ Command make_eval_command(CLI::App& app, const GlobalOptions& global) {
                "integer kernels, an .onnx model in the float reference executor), preprocessed with the same flags "
                "as quantize --calib. With labels (--labels, or one subfolder per class in an image folder) it "
                "reports top-1 and top-5 accuracy; with --reference FLOAT.onnx it also runs the float model on the "
-               "same samples and reports the output SQNR = 10*log10(sum f^2 / sum (q - f)^2) over all outputs "
-               "(f = reference, q = model) and how often both pick the same top-1 class. An .espdl model's image "
-               "input is stored NHWC: samples are laid out accordingly. Exit status: 0, or 1 on bad input.");
+               "same samples and reports the output SQNR = 10*log10(sum f^2 / sum (q - f)^2) per output and over "
+               "all outputs (f = reference, q = model) and, for outputs that are class vectors, how often both "
+               "pick the same top-1 class. Samples and outputs are compared in the ONNX layout: an .espdl model "
+               "stores image tensors channels-last (NHWC, NWC), and eval puts them back in the float model's "
+               "order (derived from the reference's shapes; a tensor whose channel and spatial sizes coincide is "
+               "refused as ambiguous). --layout describes the data relative to the ONNX model. Exit status: 0, or 1 on bad input.");
     sub->footer(
         "Examples:\n"
         "  espq eval gesture_mbv2.espdl --data eval.npy --labels eval_labels.npy --scale 1/255\n"

@@ -1,11 +1,11 @@
 // `espq ops [--target T] [--markdown|--json]`: the ONNX operators espq quantizes for ESP-DL, per target and bit
-// width, computed by running probe models through the real pipeline (see cli/op_table.hpp).
+// width, computed by running probe models through the real pipeline (see espq/op_table.hpp).
 #include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
-#include "cli/op_table.hpp"
+#include "espq/op_table.hpp"
 
 namespace espq::cli {
 
@@ -22,6 +22,7 @@ int run_ops(const OpsFlags& f) {
         const Target target = parse_target(t);
         if (std::find(targets.begin(), targets.end(), target) == targets.end()) targets.push_back(target);
     }
+    // esp32s31 shares esp32p4's policy and column (tests/cli/test_cli_ops.cpp checks that the probes agree).
     if (targets.empty()) targets = {Target::ESP32S3, Target::ESP32P4, Target::C};
     const auto rows = build_op_table(targets);
     if (f.json) std::cout << op_table_json(rows, targets).dump(2) << "\n";
@@ -41,9 +42,11 @@ Command make_ops_command(CLI::App& app, const GlobalOptions& /*global*/) {
                "of ESP-DL's kernels) for each target at 8 and 16 bits. Each cell lists the bit widths at which "
                "all of that succeeded ('no': none). The notes say how the operator is handled when it is folded "
                "or rewritten, the restrictions the lowering enforces, and the pipeline's own reason wherever a "
-               "width or target fails. The README's operator table is this command's --markdown output. "
+               "width or target fails. The README's operator table is this command's --markdown output. ESP32-S31 "
+               "has ESP32-P4's arithmetic and runs the same operators: its column appears with --target esp32s31. "
                "Exit status: 0.");
-    sub->add_option("--target", f->targets, "Only these targets: esp32s3, esp32p4, c (repeatable; default all)");
+    sub->add_option("--target", f->targets, "Only these targets (repeatable): " + target_choices() + "; default esp32s3, esp32p4 and c, "
+                    "esp32s31 being identical to esp32p4");
     auto* md = sub->add_flag("--markdown", f->markdown, "Print a Markdown table (the README's)");
     auto* js = sub->add_flag("--json", f->json, "Print one JSON object: per operator, bits and failure reasons per target");
     md->excludes(js);

@@ -7,7 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
-#include "cli/model_runner.hpp"
+#include "espq/model_runner.hpp"
 #include "espq/npy.hpp"
 
 namespace espq::cli {

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/help.hpp"
+#include "espq/model_file.hpp"
 #include "espq/verify.hpp"
 
 namespace espq::cli {
@@ -53,15 +54,7 @@ int run_verify(const VerifyFlags& f) {
     EspdlReadOptions ro;
     if (!f.key.empty()) ro.key = parse_key(f.key);
     const EspdlModel model = read_espdl(f.model, ro);
-    Target target;
-    if (!f.target.empty()) {
-        target = parse_target(f.target);
-    } else if (auto t = model_target(model)) {
-        target = *t;
-    } else {
-        throw UserError(f.model + ": the file does not name its target in its metadata; pass --target esp32s3, "
-                        "esp32p4, esp32s31 or c");
-    }
+    const Target target = espdl_model_target(model, f.target, f.model);
     const TestVectorReport r = verify_test_vectors(model, target);
     if (f.json) {
         nlohmann::json j;

@@ -1,9 +1,6 @@
 #include "data/file_bytes.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,26 +23,6 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string&
     if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
         fail("cannot read " + what + " '" + path + "': read error");
     return bytes;
-}
-
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, const std::string& what) {
-    const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) fail("cannot write " + what + " '" + path + "': " + std::strerror(errno));
-        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        out.close();
-        if (!out) {
-            std::remove(tmp.c_str());
-            fail("cannot write " + what + " '" + path + "': write error (disk full?)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        fail("cannot write " + what + " '" + path + "': " + ec.message());
-    }
 }
 
 }  // namespace espq::data

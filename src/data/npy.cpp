@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "data/file_bytes.hpp"
+#include "espq/atomic_files.hpp"
 #include "espq/npy.hpp"
 
 namespace espq {
@@ -285,7 +286,7 @@ std::vector<uint8_t> serialize_npy(const Tensor& t) {
 }
 
 void save_npy(const std::string& path, const Tensor& t) {
-    data::write_file_atomic(path, serialize_npy(t), "numpy file");
+    write_file_atomic(path, serialize_npy(t), "numpy file");
 }
 
 }  // namespace espq

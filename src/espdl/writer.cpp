@@ -1,4 +1,4 @@
-// .espdl writer: EspdlModel -> EDL2 file image (espdl-format §1.1, §3), plus encryption and atomic file writes.
+// .espdl writer: EspdlModel -> EDL2 file image (espdl-format §1.1, §3), plus encryption (files are written by espq/atomic_files.hpp).
 //
 // What is written, and in which order (all deterministic):
 //   - initializers: the LUT tables (constants named by a `lut` attribute) in node order, then every other constant
@@ -21,9 +21,6 @@
 #include <limits>
 #include <system_error>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "espdl/container.hpp"
 #include "espdl_generated.h"
@@ -371,18 +368,6 @@ private:
     PythonStyleBuilder b_;
 };
 
-void write_all(int fd, const uint8_t* data, size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw std::system_error(errno, std::generic_category());
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-}
-
 }  // namespace
 
 std::vector<uint8_t> write_espdl_bytes(const EspdlModel& model) { return Writer(model).finish(); }
@@ -397,42 +382,6 @@ std::vector<uint8_t> encrypt_espdl_bytes(const std::vector<uint8_t>& edl2, const
     const auto cipher = espdl::aes128_ctr(key, edl2.data() + espdl::kEdl2HeaderSize, edl2.size() - espdl::kEdl2HeaderSize);
     out.insert(out.end(), cipher.begin(), cipher.end());
     return out;
-}
-
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string temp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
-    const int fd = ::mkstemp(temp.data());
-    if (fd < 0)
-        fail("cannot write '" + path + "': " + std::strerror(errno) + " (check that the directory exists and is writable)");
-    try {
-        write_all(fd, bytes.data(), bytes.size());
-        if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category());
-        if (::close(fd) != 0) {
-            const int err = errno;
-            ::unlink(temp.c_str());
-            fail("cannot write '" + path + "': " + std::strerror(err));
-        }
-    } catch (const std::system_error& e) {
-        ::close(fd);
-        ::unlink(temp.c_str());
-        fail("cannot write '" + path + "': " + e.code().message());
-    }
-    // mkstemp creates the file 0600; give it the permissions an ordinary new file would get.
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    ::chmod(temp.c_str(), 0666 & ~mask);
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(temp.c_str());
-        fail("cannot write '" + path + "': " + std::strerror(err));
-    }
-}
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-    write_file_atomic(path, std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
 }  // namespace espq

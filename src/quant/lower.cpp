@@ -271,11 +271,7 @@ LoweredModel lower_to_espdl(const Graph& src, const QuantPlan& plan, const Lower
     for (int v : src.inputs) {
         const Value& f = src.value(v);
         bool conv_like = false;
-        for (int c : consumers[v]) {
-            const std::string& op = src.nodes[c].op_type;
-            conv_like |= op == "Conv" || op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
-                         op == "Resize" || op == "DepthToSpace" || op == "SpaceToDepth";
-        }
+        for (int c : consumers[v]) conv_like |= op_reads_channels_last(src.nodes[c].op_type);
         const Perm layout = conv_like ? channels_last_perm(f.shape.size()) : identity_perm(f.shape.size());
         if (plan.tensors[v].bits == 0)
             throw UnsupportedError("graph input '" + f.name + "' (" + dtype_name(f.dtype) +

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_helpers.hpp"
 #include "support.hpp"
 
 using espq::test::data_path;
@@ -53,4 +54,44 @@ TEST(CliGlobalFlags, AcceptedAfterTheSubcommand) {
     EXPECT_NE(v.out.find("espq "), std::string::npos) << v.out;
     const auto bad = run_cli({"quantize", "--no-such-flag"});
     EXPECT_EQ(bad.exit_code, 1) << "a usage error is a user error";
+}
+
+namespace {
+
+// check's problems and inspect's ESP-DL report for the same model and target.
+std::pair<nlohmann::json, nlohmann::json> check_and_inspect(const std::string& model) {
+    const auto c = run_cli({"check", model, "--json"});
+    const auto i = run_cli({"inspect", model, "--json"});
+    EXPECT_EQ(i.exit_code, 0) << i.err;
+    return {nlohmann::json::parse(c.out), nlohmann::json::parse(i.out)};
+}
+
+}  // namespace
+
+TEST(CliInspect, ReportsWhatCheckReports) {
+    // A grouped (not depthwise) Conv: ESP-DL has a Conv module, but not for this grouping. inspect used to say
+    // "every operator has an ESP-DL module" while check rejected the model; now both say the same.
+    espq::test::OnnxBuilder grouped;
+    grouped.input("x", {1, 4, 8, 8}).weights("w", {4, 2, 3, 3});
+    grouped.node("Conv", {"x", "w"}, {"y"}, "grouped_conv").attr("group", int64_t{2});
+    grouped.output("y");
+    const auto [check, inspect] = check_and_inspect(grouped.save("grouped.onnx"));
+    EXPECT_FALSE(check["ok"].get<bool>());
+    EXPECT_EQ(inspect["espdl_support"], check["problems"]);
+    EXPECT_NE(inspect["espdl_support"].dump().find("grouped_conv"), std::string::npos) << inspect.dump();
+
+    // GlobalMaxPool: ESP-DL has no such module, but pass reduce_to_pool rewrites it; nothing to report.
+    espq::test::OnnxBuilder gmp;
+    gmp.input("x", {1, 4, 8, 8}).node("GlobalMaxPool", {"x"}, {"y"}).output("y");
+    const auto [check2, inspect2] = check_and_inspect(gmp.save("gmp.onnx"));
+    EXPECT_TRUE(check2["ok"].get<bool>()) << check2.dump();
+    EXPECT_TRUE(inspect2["espdl_support"].empty()) << inspect2.dump();
+    EXPECT_EQ(inspect2["handling"]["GlobalMaxPool"], "rewritten by pass reduce_to_pool");
+
+    // Max with a constant: no ESP-DL module, the fix named by both.
+    espq::test::OnnxBuilder mx;
+    mx.input("x", {1, 4, 8, 8}).initializer("zero", {}, {0.f}).node("Max", {"x", "zero"}, {"y"}, "the_max").output("y");
+    const auto [check3, inspect3] = check_and_inspect(mx.save("max.onnx"));
+    EXPECT_EQ(inspect3["espdl_support"], check3["problems"]);
+    EXPECT_NE(inspect3["espdl_support"].dump().find("Clip"), std::string::npos) << inspect3.dump();
 }

@@ -104,7 +104,10 @@ TEST(CliJson, Eval) {
     expect_schema(j, {{"command", Type::String}, {"model", Type::String}, {"samples", Type::Integer},
                       {"seconds", Type::Number}, {"images_per_second", Type::Number}, {"top1", Type::Number},
                       {"top5", Type::Number}, {"reference", Type::String}, {"sqnr_db", Type::Number},
-                      {"top1_agreement", Type::Number}});
+                      {"top1_agreement", Type::Number}, {"outputs", Type::Array}});
+    ASSERT_EQ(j["outputs"].size(), 1u);
+    expect_schema(j["outputs"][0], {{"name", Type::String}, {"sqnr_db", Type::Number}, {"top1_agreement", Type::Number}});
+    EXPECT_EQ(j["outputs"][0]["sqnr_db"], j["sqnr_db"]) << "one output: its SQNR is the overall one";
     EXPECT_EQ(j["command"], "eval");
     EXPECT_EQ(j["samples"], 40);
     EXPECT_NE(j["model"].get<std::string>().find("emulated esp32s3"), std::string::npos) << j["model"];
@@ -149,8 +152,10 @@ TEST(CliJson, Inspect) {
                       {"graph", Type::String}, {"opset", Type::Integer}, {"inputs", Type::Array},
                       {"outputs", Type::Array}, {"nodes", Type::Integer}, {"ops", Type::Object},
                       {"parameters", Type::Integer}, {"parameter_bytes", Type::Integer},
-                      {"espdl_support", Type::Array}});
+                      {"espdl_support", Type::Array}, {"target", Type::String}, {"handling", Type::Object}});
     EXPECT_EQ(o["command"], "inspect");
+    EXPECT_EQ(o["target"], "esp32s3");
+    for (const auto& [op, n] : o["ops"].items()) EXPECT_TRUE(o["handling"].contains(op)) << op;
     EXPECT_EQ(o["format"], "onnx");
     expect_schema(o["inputs"][0], {{"name", Type::String}, {"dtype", Type::String}, {"shape", Type::Array}});
     const json e = run_json({"inspect", quantized(), "--json"});

@@ -66,7 +66,7 @@ TEST(CliOps, OneProbedRowPerOperatorTheLoaderAccepts) {
     std::vector<std::string> ops;
     for (const auto& r : j["operators"]) {
         ops.push_back(r["op"]);
-        EXPECT_NE(r["handling"], "no probe") << r["op"] << ": add a probe model to src/cli/op_probes.cpp";
+        EXPECT_NE(r["handling"], "no probe") << r["op"] << ": add a probe model to src/support/op_probes.cpp";
         ASSERT_TRUE(r["note"].is_string());
         ASSERT_TRUE(r["espdl_module"].is_string());
         for (const char* t : {"esp32s3", "esp32p4", "c"}) {
@@ -147,4 +147,35 @@ TEST(CliOps, ConsistentWithTheLoweringAndEmulatorRegistries) {
             EXPECT_TRUE(anywhere) << op << ": " << r["note"];
         }
     }
+}
+
+TEST(CliOps, TheSupportTableSaysWhatTheProbesFind) {
+    // The support table (src/support/support.cpp) declares how each operator is handled; `inspect`, `check`
+    // and the lowering's messages read it, so it must agree with what the probes find in the real pipeline.
+    for (const auto& r : ops_json()["operators"]) {
+        const std::string op = r["op"];
+        const std::string declared = r["declared_handling"];
+        bool anywhere = false;
+        for (const auto& [t, s] : r["targets"].items()) anywhere |= !s["bits"].empty();
+        if (anywhere) {
+            EXPECT_EQ(declared, r["handling"]) << op;
+        } else {
+            EXPECT_TRUE(declared == "not lowered yet" || declared == "no ESP-DL module")
+                << op << " quantizes on no target, but the table says " << declared;
+        }
+    }
+    // ESP-DL has no ConvTranspose module but runs it as InsertZeros + Conv (ESP-PPQ's export); espq does not lower
+    // it yet, and the note says so instead of claiming ESP-DL cannot run it.
+    EXPECT_EQ(row("ConvTranspose")["declared_handling"], "not lowered yet");
+    EXPECT_NE(row("ConvTranspose")["note"].get<std::string>().find("InsertZeros"), std::string::npos);
+}
+
+TEST(CliOps, Esp32s31RunsWhatEsp32p4Runs) {
+    // ESP32-S31 has P4's policy (PIE V2, per-channel weights, round half to even): the README's table shows
+    // esp32p4's column for both, which holds only while the probes agree.
+    const auto r = test::run_cli({"ops", "--target", "esp32p4", "--target", "esp32s31", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    for (const auto& o : j["operators"])
+        EXPECT_EQ(o["targets"]["esp32s31"]["bits"], o["targets"]["esp32p4"]["bits"]) << o["op"];
 }

@@ -58,6 +58,20 @@ TEST(CliQuantize, WritesThreeFilesThatVerifyAndAreDeterministic) {
     EXPECT_EQ(rec["espq"]["data"]["preprocess"]["scale"].get<double>(), 1.0 / 255.0);
 }
 
+TEST(CliQuantize, SameModelOnOneThreadAndOnSeveral) {
+    // Calibration runs on oneTBB's workers; partial statistics merge order-independently, so the thread count
+    // never changes the result.
+    const std::string one = fresh_dir("threads_1"), three = fresh_dir("threads_3");
+    auto args1 = quantize_args(one + "/");
+    args1.insert(args1.end(), {"--threads", "1"});
+    auto args3 = quantize_args(three + "/");
+    args3.insert(args3.end(), {"--threads", "3"});
+    ASSERT_EQ(test::run_cli(args1).exit_code, 0);
+    ASSERT_EQ(test::run_cli(args3).exit_code, 0);
+    for (const char* ext : {".espdl", ".info"})
+        EXPECT_EQ(slurp(one + "/fmnist_cnn" + ext), slurp(three + "/fmnist_cnn" + ext)) << ext;
+}
+
 TEST(CliQuantize, JsonSummaryOnStdout) {
     const std::string d = fresh_dir("json");
     auto args = quantize_args(d + "/");

@@ -1,4 +1,4 @@
-// Per-operator accuracy: every operator probe of `espq ops` (src/cli/op_probes.cpp) that quantizes for esp32s3 is
+// Per-operator accuracy: every operator probe of `espq ops` (src/support/op_probes.cpp) that quantizes for esp32s3 is
 // run in the emulator on fresh samples and compared with the float reference executor (itself checked against
 // ONNX Runtime). The support table only says "it runs"; this says "it computes the right thing": a lowering with
 // a wrong exponent, table or layout shows up as a low output SQNR.
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "cli/op_probes.hpp"
+#include "espq/op_probes.hpp"
 #include "espq/emulator.hpp"
 #include "espq/float_executor.hpp"
 #include "espq/onnx_import.hpp"
@@ -19,7 +19,7 @@ using namespace espq;
 
 namespace {
 
-std::vector<Tensor> samples(const cli::ProbeModel& m, uint32_t seed) {
+std::vector<Tensor> samples(const ProbeModel& m, uint32_t seed) {
     std::vector<Tensor> out;
     uint32_t s = seed * 2654435761u + 12345u;
     for (const Shape& shape : m.input_shapes()) {
@@ -39,7 +39,7 @@ struct Measured {
     double sqnr_db = 0;
 };
 
-Measured measure(const Graph& g, const cli::ProbeModel& m, int bits) {
+Measured measure(const Graph& g, const ProbeModel& m, int bits) {
     QuantizeOptions o;
     o.plan.target = Target::ESP32S3;
     o.plan.bits = bits;
@@ -85,8 +85,8 @@ Measured measure(const Graph& g, const cli::ProbeModel& m, int bits) {
 TEST(OpAccuracy, EveryQuantizableProbeMatchesTheFloatReference) {
     const std::string dir = test::temp_dir();
     int checked = 0;
-    for (const cli::OpProbe& probe : cli::op_probes()) {
-        cli::ProbeModel m(probe.opset);
+    for (const OpProbe& probe : op_probes()) {
+        ProbeModel m(probe.opset);
         m.set_probed_op(probe.op);
         probe.build(m);
         const std::string file = dir + "/" + probe.op + ".onnx";

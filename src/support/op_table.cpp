@@ -1,4 +1,4 @@
-#include "cli/op_table.hpp"
+#include "espq/op_table.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,13 +9,13 @@
 #include <set>
 #include <sstream>
 
-#include "cli/op_probes.hpp"
+#include "espq/op_probes.hpp"
 #include "espq/espdl.hpp"
 #include "espq/float_ops.hpp"
 #include "espq/onnx_import.hpp"
 #include "espq/pipeline.hpp"
 
-namespace espq::cli {
+namespace espq {
 
 namespace {
 
@@ -140,18 +140,21 @@ std::string bits_cell(const OpTargetSupport& t, const std::string& sep) {
     return join(b, sep);
 }
 
-// The note: how the op is handled, the restrictions, then what fails where.
-std::string compose_note(const OpTableRow& row, const std::string& restriction, const std::vector<Target>& targets) {
+// The note: how the op is handled, the restrictions (from the support table), then what fails where.
+std::string compose_note(const OpTableRow& row, const OpSupportEntry* entry, const std::vector<Target>& targets) {
     std::vector<std::string> parts;
     bool anywhere = false;
     for (const auto& [t, s] : row.targets) anywhere |= !s.bits.empty();
     if (row.handling != "lowered" && anywhere) parts.push_back(row.handling);
-    if (!anywhere) {
-        const OpSupport s = espdl_op_support(row.op, Target::ESP32S3);
-        if (s.support == RuntimeSupport::Missing) parts.push_back(s.note);
-        else if (row.handling == "no probe") parts.push_back("no probe model in src/cli/op_probes.cpp");
+    if (!entry) {
+        parts.push_back("no entry in the operator support table (src/support/support.cpp)");
+    } else if (!anywhere) {
+        const std::string reason = unsupported_reason(*entry);
+        if (!reason.empty()) parts.push_back(reason);
+        else if (row.handling == "no probe") parts.push_back("no probe model in src/support/op_probes.cpp");
         else parts.push_back("ESP-DL has a " + row.op + " module; espq cannot lower it yet");
     }
+    const std::string restriction = entry ? entry->restrictions : "";
     if (!restriction.empty()) parts.push_back(restriction);
     if (anywhere) {
         // Failures at some widths or on some targets where it works elsewhere, with the pipeline's reason.
@@ -197,13 +200,19 @@ std::vector<OpTableRow> build_op_table(const std::vector<Target>& targets) {
     for (const std::string& op : float_op_types()) {
         OpTableRow row;
         row.op = op;
-        row.espdl = espdl_op_support(op, Target::ESP32S3).support;
+        const OpSupportEntry* entry = find_op_support(op);
+        row.declared_handling = entry ? handling_text(*entry) : "no table entry";
+        row.espdl = !entry ? RuntimeSupport::Missing
+                    : entry->espdl_module ? RuntimeSupport::Native
+                    : entry->handling == OpHandling::FoldedAtLoad || entry->handling == OpHandling::Rewritten
+                        ? RuntimeSupport::Rewritten
+                        : RuntimeSupport::Missing;
         auto it = probes.find(op);
         if (it == probes.end()) {
             row.handling = "no probe";
             for (Target t : targets)
                 for (int bits : {8, 16}) row.targets[t].failures[bits] = "no probe model";
-            row.note = compose_note(row, "", targets);
+            row.note = compose_note(row, entry, targets);
             rows.push_back(std::move(row));
             continue;
         }
@@ -242,7 +251,7 @@ std::vector<OpTableRow> build_op_table(const std::vector<Target>& targets) {
                     else row.targets[t].failures[bits] = why;
                 }
         }
-        row.note = compose_note(row, probe.note, targets);
+        row.note = compose_note(row, entry, targets);
         rows.push_back(std::move(row));
     }
     return rows;
@@ -293,6 +302,7 @@ nlohmann::json op_table_json(const std::vector<OpTableRow>& rows, const std::vec
         nlohmann::json o;
         o["op"] = r.op;
         o["handling"] = r.handling;
+        o["declared_handling"] = r.declared_handling;
         o["espdl_module"] = runtime_support_name(r.espdl);
         o["note"] = r.note;
         nlohmann::json per = nlohmann::json::object();
@@ -308,4 +318,4 @@ nlohmann::json op_table_json(const std::vector<OpTableRow>& rows, const std::vec
     return j;
 }
 
-}  // namespace espq::cli
+}  // namespace espq

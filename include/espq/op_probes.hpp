@@ -11,7 +11,7 @@
 
 #include "espq/tensor.hpp"
 
-namespace espq::cli {
+namespace espq {
 
 // Builds an ONNX model by name: graph inputs, initializers, nodes and outputs.
 class ProbeModel {
@@ -52,10 +52,9 @@ private:
     int probe_nodes_ = 0;  // nodes of the probed op so far (names probe, probe_1, ...)
 };
 
+// The restrictions a user must know about an operator are in the support table (espq/support.hpp), not here.
 struct OpProbe {
     std::string op;
-    // What a user must know beyond the bit widths: the restrictions the lowering enforces, in a few words.
-    std::string note;
     std::function<void(ProbeModel&)> build;
     int opset = 17;
 };
@@ -63,4 +62,4 @@ struct OpProbe {
 // One probe per operator of the float operator registry (what the ONNX loader accepts), sorted by op name.
 const std::vector<OpProbe>& op_probes();
 
-}  // namespace espq::cli
+}  // namespace espq

@@ -1,11 +1,11 @@
-#include "cli/op_probes.hpp"
+#include "espq/op_probes.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 #include "espq/error.hpp"
 
-namespace espq::cli {
+namespace espq {
 
 namespace {
 
@@ -67,29 +67,20 @@ void reduce(ProbeModel& m, const std::string& op) {
     }
 }
 
-const char* const kLut = "int8 as a 256-entry table";
-const char* const kConstantInputs = "shape/axes inputs must be constants (export with a fixed input size)";
-
 std::vector<OpProbe> make_probes() {
     std::vector<OpProbe> p;
-    auto add = [&](std::string op, std::string note, std::function<void(ProbeModel&)> build, int opset = 17) {
-        p.push_back({std::move(op), std::move(note), std::move(build), opset});
+    auto add = [&](std::string op, std::function<void(ProbeModel&)> build, int opset = 17) {
+        p.push_back({std::move(op), std::move(build), opset});
     };
     for (const char* op : {"Add", "Sub"})
-        add(op, "inputs are brought to the output exponent; broadcasting over at most 4 merged dimensions",
-            [op](ProbeModel& m) { binary(m, op); });
-    add("Mul", "broadcasting over at most 4 merged dimensions", [](ProbeModel& m) { binary(m, "Mul"); });
-    add("Div", "constant divisor only (becomes a Mul by its reciprocal)",
-        [](ProbeModel& m) { m.output(m.node1("Div", {m.input(kImage), m.constant(scalar(2.f))})); });
-    add("Pow", "constant exponent 2, 0.5 or 1 only (as Mul(x, x), Sqrt, nothing)",
-        [](ProbeModel& m) { m.output(m.node1("Pow", {m.input(kImage), m.constant(scalar(2.f))})); });
+        add(op, [op](ProbeModel& m) { binary(m, op); });
+    add("Mul", [](ProbeModel& m) { binary(m, "Mul"); });
+    add("Div", [](ProbeModel& m) { m.output(m.node1("Div", {m.input(kImage), m.constant(scalar(2.f))})); });
+    add("Pow", [](ProbeModel& m) { m.output(m.node1("Pow", {m.input(kImage), m.constant(scalar(2.f))})); });
     for (const char* op : {"Max", "Min"})
-        add(op, "", [op](ProbeModel& m) { m.output(m.node1(op, {m.input(kImage), m.constant(scalar(0.f))})); });
+        add(op, [op](ProbeModel& m) { m.output(m.node1(op, {m.input(kImage), m.constant(scalar(0.f))})); });
 
-    add("Conv",
-        "1-D and 2-D; groups only as depthwise (group = channels in = channels out); constant weights; a "
-        "following Relu is fused",
-        [](ProbeModel& m) {
+    add("Conv", [](ProbeModel& m) {
             // A regular and a depthwise convolution, the two kernels ESP-DL has.
             const std::string a = m.node1("Conv", {m.input(kImage), m.constant(weights({8, 4, 3, 3})),
                                                    m.constant(weights({8}, 2))});
@@ -98,97 +89,91 @@ std::vector<OpProbe> make_probes() {
             m.attr("group", int64_t{8}).attr("strides", std::vector<int64_t>{2, 2});
             m.output(b);
         });
-    add("ConvTranspose", "", [](ProbeModel& m) {
+    add("ConvTranspose", [](ProbeModel& m) {
         m.output(m.node1("ConvTranspose", {m.input(kImage), m.constant(weights({4, 4, 2, 2}))}));
         m.attr("strides", std::vector<int64_t>{2, 2});
     });
-    add("BatchNormalization", "after a Conv or Gemm, folded into its weights", [](ProbeModel& m) {
+    add("BatchNormalization", [](ProbeModel& m) {
         const std::string c = m.node1("Conv", {m.input(kImage), m.constant(weights({4, 4, 1, 1}))});
         const Tensor var = Tensor::from<float>({4}, {1.f, 0.5f, 2.f, 1.5f});
         m.output(m.node1("BatchNormalization", {c, m.constant(weights({4}, 5)), m.constant(weights({4}, 6)),
                                                 m.constant(weights({4}, 7)), m.constant(var)}));
     });
-    add("Gemm", "constant 2-D weight; bias per output column", [](ProbeModel& m) {
+    add("Gemm", [](ProbeModel& m) {
         m.output(m.node1("Gemm", {m.input({1, 16}), m.constant(weights({8, 16})), m.constant(weights({8}, 2))}));
         m.attr("transB", int64_t{1});
     });
-    add("MatMul", "second input a constant 2-D matrix", [](ProbeModel& m) {
+    add("MatMul", [](ProbeModel& m) {
         m.output(m.node1("MatMul", {m.input({1, 16}), m.constant(weights({16, 8}))}));
     });
 
-    add("MaxPool", "1-D and 2-D; ceil_mode=0, no dilation, explicit pads, no Indices output", [](ProbeModel& m) {
+    add("MaxPool", [](ProbeModel& m) {
         m.output(m.node1("MaxPool", {m.input(kImage)}));
         m.attr("kernel_shape", std::vector<int64_t>{3, 3})
             .attr("strides", std::vector<int64_t>{2, 2})
             .attr("pads", std::vector<int64_t>{1, 1, 1, 1});
     });
-    add("AveragePool",
-        "1-D and 2-D; ceil_mode=0, explicit pads; with padding ESP-DL always divides by the full kernel area",
-        [](ProbeModel& m) {
+    add("AveragePool", [](ProbeModel& m) {
             m.output(m.node1("AveragePool", {m.input(kImage)}));
             m.attr("kernel_shape", std::vector<int64_t>{2, 2}).attr("strides", std::vector<int64_t>{2, 2});
         });
-    add("GlobalAveragePool", "", [](ProbeModel& m) { unary(m, "GlobalAveragePool"); });
-    add("GlobalMaxPool", "", [](ProbeModel& m) { unary(m, "GlobalMaxPool"); });
+    add("GlobalAveragePool", [](ProbeModel& m) { unary(m, "GlobalAveragePool"); });
+    add("GlobalMaxPool", [](ProbeModel& m) { unary(m, "GlobalMaxPool"); });
 
     for (const char* op : {"Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Exp"})
-        add(op, kLut, [op](ProbeModel& m) { unary(m, op); });
+        add(op, [op](ProbeModel& m) { unary(m, op); });
     for (const char* op : {"Log", "Sqrt"})
-        add(op, kLut, [op](ProbeModel& m) {
+        add(op, [op](ProbeModel& m) {
             m.positive_samples = true;
             unary(m, op);
         });
-    add("Gelu", std::string(kLut) + "; an ONNX operator from opset 20", [](ProbeModel& m) { unary(m, "Gelu"); }, 20);
-    add("Relu", "int8 as an integer max(x, 0)", [](ProbeModel& m) { unary(m, "Relu"); });
-    add("Swish", "not an ONNX operator: espq fuses x * Sigmoid(x) into it", [](ProbeModel& m) { unary(m, "Swish"); });
-    add("Neg", "", [](ProbeModel& m) { unary(m, "Neg"); });
-    add("Clip", "constant bounds; int8 as a 256-entry table", [](ProbeModel& m) {
+    add("Gelu", [](ProbeModel& m) { unary(m, "Gelu"); }, 20);
+    add("Relu", [](ProbeModel& m) { unary(m, "Relu"); });
+    add("Swish", [](ProbeModel& m) { unary(m, "Swish"); });
+    add("Neg", [](ProbeModel& m) { unary(m, "Neg"); });
+    add("Clip", [](ProbeModel& m) {
         m.output(m.node1("Clip", {m.input(kImage), m.constant(scalar(0.f)), m.constant(scalar(6.f))}));
     });
-    add("PRelu", "one shared constant slope", [](ProbeModel& m) {
+    add("PRelu", [](ProbeModel& m) {
         m.output(m.node1("PRelu", {m.input(kImage), m.constant(floats({0.25f}))}));
     });
     for (const char* op : {"Softmax", "LogSoftmax"})
-        add(op, "float output; before opset 13 only over the last axis",
-            [op](ProbeModel& m) { m.output(m.node1(op, {m.input({1, 10})})); });
-    add("LayerNormalization", "", [](ProbeModel& m) {
+        add(op, [op](ProbeModel& m) { m.output(m.node1(op, {m.input({1, 10})})); });
+    add("LayerNormalization", [](ProbeModel& m) {
         m.output(m.node1("LayerNormalization", {m.input({1, 10, 16}), m.constant(weights({16})),
                                                 m.constant(weights({16}, 2))}));
     });
 
-    add("Concat", "inputs are brought to the output exponent", [](ProbeModel& m) {
+    add("Concat", [](ProbeModel& m) {
         const std::string a = m.input(kImage), b = m.input(kImage);
         m.output(m.node1("Concat", {a, b}));
         m.attr("axis", int64_t{1});
     });
-    add("Reshape", kConstantInputs,
-        [](ProbeModel& m) { m.output(m.node1("Reshape", {m.input(kImage), m.constant(ints({1, -1}))})); });
-    add("Flatten", "", [](ProbeModel& m) { unary(m, "Flatten"); });
-    add("Transpose", "", [](ProbeModel& m) {
+    add("Reshape", [](ProbeModel& m) { m.output(m.node1("Reshape", {m.input(kImage), m.constant(ints({1, -1}))})); });
+    add("Flatten", [](ProbeModel& m) { unary(m, "Flatten"); });
+    add("Transpose", [](ProbeModel& m) {
         m.output(m.node1("Transpose", {m.input(kImage)}));
         m.attr("perm", std::vector<int64_t>{0, 2, 3, 1});
     });
-    add("Squeeze", kConstantInputs,
-        [](ProbeModel& m) { m.output(m.node1("Squeeze", {m.input({1, 16, 1}), m.constant(ints({2}))})); });
-    add("Unsqueeze", kConstantInputs,
-        [](ProbeModel& m) { m.output(m.node1("Unsqueeze", {m.input({1, 16}), m.constant(ints({2}))})); });
-    add("Slice", "constant starts/ends/axes/steps", [](ProbeModel& m) {
+    add("Squeeze", [](ProbeModel& m) { m.output(m.node1("Squeeze", {m.input({1, 16, 1}), m.constant(ints({2}))})); });
+    add("Unsqueeze", [](ProbeModel& m) { m.output(m.node1("Unsqueeze", {m.input({1, 16}), m.constant(ints({2}))})); });
+    add("Slice", [](ProbeModel& m) {
         m.output(m.node1("Slice", {m.input(kImage), m.constant(ints({1, 1})), m.constant(ints({7, 7})),
                                    m.constant(ints({2, 3}))}));
     });
-    add("Split", kConstantInputs, [](ProbeModel& m) {
+    add("Split", [](ProbeModel& m) {
         const auto outs = m.node("Split", {m.input(kImage), m.constant(ints({2, 2}))}, 2);
         m.attr("axis", int64_t{1});
         for (const auto& o : outs) m.output(o);
     });
-    add("Gather", "constant indices", [](ProbeModel& m) {
+    add("Gather", [](ProbeModel& m) {
         m.output(m.node1("Gather", {m.input(kImage), m.constant(ints({0, 2}))}));
         m.attr("axis", int64_t{1});
     });
-    add("Pad", "constant pads and pad value", [](ProbeModel& m) {
+    add("Pad", [](ProbeModel& m) {
         m.output(m.node1("Pad", {m.input(kImage), m.constant(ints({0, 0, 1, 1, 0, 0, 1, 1})), m.constant(scalar(0.f))}));
     });
-    add("Resize", "4-D input; nearest or linear", [](ProbeModel& m) {
+    add("Resize", [](ProbeModel& m) {
         const Tensor scales = floats({1.f, 1.f, 2.f, 2.f});
         const std::string a = m.node1("Resize", {m.input(kImage), "", m.constant(scales)});
         m.attr("mode", std::string("nearest"));
@@ -196,35 +181,35 @@ std::vector<OpProbe> make_probes() {
         m.attr("mode", std::string("linear"));
     });
     for (const char* op : {"DepthToSpace", "SpaceToDepth"})
-        add(op, "", [op](ProbeModel& m) {
+        add(op, [op](ProbeModel& m) {
             m.output(m.node1(op, {m.input(kImage)}));
             m.attr("blocksize", int64_t{2});
         });
     for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare",
                            "ReduceL1", "ReduceL2", "ReduceLogSum"})
-        add(op, "", [op](ProbeModel& m) { reduce(m, op); });
+        add(op, [op](ProbeModel& m) { reduce(m, op); });
 
     // Operators that are removed or folded before lowering.
-    add("Identity", "", [](ProbeModel& m) { after_relu(m, "Identity"); });
-    add("Dropout", "", [](ProbeModel& m) { after_relu(m, "Dropout"); });
-    add("Constant", "", [](ProbeModel& m) {
+    add("Identity", [](ProbeModel& m) { after_relu(m, "Identity"); });
+    add("Dropout", [](ProbeModel& m) { after_relu(m, "Dropout"); });
+    add("Constant", [](ProbeModel& m) {
         const std::string x = m.input(kImage);
         const std::string c = m.node1("Constant", {});
         m.attr("value", weights({1, 4, 1, 1}));
         m.output(m.node1("Add", {x, c}));
     });
-    add("ConstantOfShape", "constant shape only", [](ProbeModel& m) {
+    add("ConstantOfShape", [](ProbeModel& m) {
         const std::string x = m.input(kImage);
         const std::string c = m.node1("ConstantOfShape", {m.constant(ints({1, 4, 1, 1}))});
         m.attr("value", Tensor::from<float>({1}, {0.5f}));
         m.output(m.node1("Add", {x, c}));
     });
-    add("Shape", "of a tensor with a static shape", [](ProbeModel& m) {
+    add("Shape", [](ProbeModel& m) {
         const std::string x = m.input(kImage);
         const std::string s = m.node1("Shape", {x});
         m.output(m.node1("Reshape", {x, s}));
     });
-    add("Cast", "constant input only", [](ProbeModel& m) {
+    add("Cast", [](ProbeModel& m) {
         const std::string x = m.input(kImage);
         const std::string c = m.node1("Cast", {m.constant(Tensor::from<int64_t>({1}, {2}))});
         m.attr("to", int64_t{onnx::TensorProto::FLOAT});
@@ -330,4 +315,4 @@ const std::vector<OpProbe>& op_probes() {
     return probes;
 }
 
-}  // namespace espq::cli
+}  // namespace espq

@@ -1,5 +1,5 @@
 // The supported-operator table (`espq ops`, README "Supported operators"), computed rather than written: every
-// probe model of src/cli/op_probes.cpp goes through the real pipeline (ONNX loader, passes, calibration,
+// probe model of src/support/op_probes.cpp goes through the real pipeline (ONNX loader, passes, calibration,
 // planning, lowering, .espdl writer and reader, emulator) for each target and bit width, and the table
 // records what succeeded and, where something failed, the pipeline's own one-line reason.
 #pragma once
@@ -13,7 +13,7 @@
 #include "espq/support.hpp"
 #include "espq/target.hpp"
 
-namespace espq::cli {
+namespace espq {
 
 struct OpTargetSupport {
     std::vector<int> bits;                // widths (8, 16) at which a model using the op quantizes and runs
@@ -22,10 +22,12 @@ struct OpTargetSupport {
 
 struct OpTableRow {
     std::string op;
-    // "lowered" (an ESP-DL node), "folded at load", "rewritten by pass <name>", or "no probe" (a bug: every operator
-    // the loader accepts must have a probe).
+    // As the probe finds it: "lowered" (an ESP-DL node), "folded at load", "rewritten by pass <name>", or "no
+    // probe" (a bug: every operator the loader accepts must have a probe).
     std::string handling;
-    RuntimeSupport espdl = RuntimeSupport::Missing;  // whether ESP-DL has a module of that name
+    // As the support table (espq/support.hpp) declares it: handling_text() of its entry, or "no table entry".
+    std::string declared_handling;
+    RuntimeSupport espdl = RuntimeSupport::Missing;  // native: ESP-DL has a module of that name
     std::string note;                                // restrictions and fixes, one line
     std::map<Target, OpTargetSupport> targets;
 };
@@ -37,4 +39,4 @@ std::string op_table_markdown(const std::vector<OpTableRow>& rows, const std::ve
 std::string op_table_text(const std::vector<OpTableRow>& rows, const std::vector<Target>& targets);
 nlohmann::json op_table_json(const std::vector<OpTableRow>& rows, const std::vector<Target>& targets);
 
-}  // namespace espq::cli
+}  // namespace espq

@@ -1,10 +1,13 @@
-#include "cli/model_file.hpp"
+#include "espq/model_file.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-namespace espq::cli {
+#include "espq/espdl.hpp"
+#include "espq/verify.hpp"
+
+namespace espq {
 
 std::map<std::string, Shape> parse_input_shapes_map(const std::vector<std::string>& specs) {
     std::map<std::string, Shape> m;
@@ -45,4 +48,10 @@ ModelKind detect_model_kind(const std::string& path) {
     return ModelKind::Onnx;
 }
 
-}  // namespace espq::cli
+Target espdl_model_target(const EspdlModel& model, const std::string& requested, const std::string& path) {
+    if (!requested.empty()) return parse_target(requested);
+    if (auto t = model_target(model)) return *t;
+    throw UserError(path + ": the file does not name its target in its metadata; pass --target " + target_choices());
+}
+
+}  // namespace espq

@@ -1,0 +1,45 @@
+#include "espq/preflight.hpp"
+
+#include "espq/emulator.hpp"
+#include "espq/passes.hpp"
+#include "espq/quantize.hpp"
+
+namespace espq {
+
+PreflightReport preflight_check(const std::string& model_path, const PreflightOptions& options) {
+    PreflightReport report;
+    Graph g;
+    try {
+        g = load_onnx(model_path, options.import);
+    } catch (const UnsupportedError& e) {
+        report.problems.push_back(e.what());  // e.g. every operator espq cannot read, listed at once
+        return report;
+    }
+    PassOptions po;
+    po.relu6_to_relu = options.relu6_to_relu;
+    run_passes(g, po);
+    // Placeholder statistics (|x| <= 1): enough to exercise every lowering rule without data.
+    std::vector<TensorStats> stats(g.values.size());
+    for (auto& s : stats) s.absmax = 1, s.max = 1, s.min = -1, s.count = 1;
+    PlanOptions plan_options;
+    plan_options.target = options.target;
+    plan_options.bits = options.bits;
+    plan_options.method = CalibMethod::MinMax;
+    const QuantPlan plan = plan_quantization(g, stats, plan_options);
+    LowerOptions lo;
+    lo.collect_errors = &report.problems;
+    const LoweredModel low = lower_to_espdl(g, plan, lo);
+    report.warnings = low.notes;
+    // quantize runs the lowered model in the emulator for its test values: a kernel the emulator (hence our model
+    // of the chip) cannot prepare fails there, so it is a problem here too.
+    if (report.problems.empty()) {
+        try {
+            const Emulator emulator(low.model.graph, options.target);
+        } catch (const UserError& e) {
+            report.problems.push_back(e.what());
+        }
+    }
+    return report;
+}
+
+}  // namespace espq
