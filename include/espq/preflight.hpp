@@ -22,8 +22,6 @@ struct PreflightOptions {
 struct PreflightReport {
     // One line per problem, naming the node, the rule and the fix (empty: the model can be quantized and run).
     std::vector<std::string> problems;
-    // What quantize would adjust (bias clamping, ...), one line each.
-    std::vector<std::string> warnings;
     bool ok() const { return problems.empty(); }
 };
 

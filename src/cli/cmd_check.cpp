@@ -29,7 +29,6 @@ int run_check(const CheckFlags& f) {
     o.import = parse_input_shapes(f.input_shapes);
     const PreflightReport report = preflight_check(f.model, o);
     const auto& problems = report.problems;
-    const auto& notes = report.warnings;
     if (f.json) {
         nlohmann::json j;
         j["command"] = "check";
@@ -37,11 +36,9 @@ int run_check(const CheckFlags& f) {
         j["target"] = target_name(target);
         j["ok"] = problems.empty();
         j["problems"] = problems;
-        j["warnings"] = notes;
         std::cout << j.dump(2) << "\n";
     } else {
         for (const auto& p : problems) std::cout << "error: " << p << "\n";
-        for (const auto& n : notes) std::cout << "warning: " << n << "\n";
         std::cout << f.model << ": " << (problems.empty() ? "OK, ESP-DL can run every node on " : "cannot run on ")
                   << target_name(target) << (problems.empty() ? "" : " (" + std::to_string(problems.size()) + " problem(s))")
                   << "\n";
@@ -65,8 +62,8 @@ Command make_check_command(CLI::App& app, const GlobalOptions& /*global*/) {
                "Loads the model, runs the optimizer passes and lowers it for the target with placeholder exponents "
                "(no calibration data needed, well under a second), and lists every operator, attribute or shape "
                "the target's ESP-DL runtime cannot run, each with the node name, the rule and the fix (e.g. "
-               "'Max with a constant: replace Max(x, const) by Clip'). Warnings list what quantize would adjust. "
-               "'espq ops' prints the table of supported operators per target. Exit status: 0 when the model can "
+               "'Max with a constant: replace Max(x, const) by Clip'). What depends on the calibrated ranges "
+               "(clamped biases, raised exponents) is reported by quantize. 'espq ops' prints the table of supported operators per target. Exit status: 0 when the model can "
                "be quantized and run on the target, 1 otherwise.");
     sub->footer(
         "Examples:\n"

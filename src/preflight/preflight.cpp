@@ -28,8 +28,10 @@ PreflightReport preflight_check(const std::string& model_path, const PreflightOp
     const QuantPlan plan = plan_quantization(g, stats, plan_options);
     LowerOptions lo;
     lo.collect_errors = &report.problems;
+    // The lowering's notes (clamped biases or constants, raised exponents) are dropped: they depend on the
+    // exponents, which here come from placeholder statistics, so they would warn about problems the real
+    // calibration may not have. quantize reports the real ones.
     const LoweredModel low = lower_to_espdl(g, plan, lo);
-    report.warnings = low.notes;
     // quantize runs the lowered model in the emulator for its test values: a kernel the emulator (hence our model
     // of the chip) cannot prepare fails there, so it is a problem here too.
     if (report.problems.empty()) {

@@ -72,7 +72,9 @@ const std::string& quantized() {
 TEST(CliJson, Check) {
     const json j = run_json({"check", kModel, "--target", "esp32p4", "--json"});
     expect_schema(j, {{"command", Type::String}, {"model", Type::String}, {"target", Type::String},
-                      {"ok", Type::Bool}, {"problems", Type::Array}, {"warnings", Type::Array}});
+                      {"ok", Type::Bool}, {"problems", Type::Array}});
+    // No warnings: without calibration data every range-dependent note would be a guess.
+    EXPECT_FALSE(j.contains("warnings"));
     EXPECT_EQ(j["command"], "check");
     EXPECT_EQ(j["model"], kModel);
     EXPECT_EQ(j["target"], "esp32p4");
