@@ -3,6 +3,8 @@
 #include <map>
 
 #include "espq/float_ops.hpp"
+#include "espq/node_error.hpp"
+#include "exec/broadcast.hpp"
 
 namespace espq {
 
@@ -46,21 +48,15 @@ const Tensor* InferContext::constant(int i) const {
 }
 
 void InferContext::error(const std::string& what) const {
-    throw UserError("node '" + node.name + "' (" + node.op_type + "): " + what);
+    throw_node_error(node, what);
 }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const InferContext& ctx) {
-    size_t r = std::max(a.size(), b.size());
-    Shape out(r);
-    for (size_t i = 0; i < r; ++i) {
-        int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-        int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-        if (da != db && da != 1 && db != 1)
-            ctx.error("inputs of shapes " + shape_str(a) + " and " + shape_str(b) +
-                      " cannot be broadcast together (ONNX multidirectional broadcasting)");
-        out[i] = (da == 1) ? db : da;
-    }
-    return out;
+    std::optional<Shape> out = exec::broadcast_shape(a, b);
+    if (!out)
+        ctx.error("inputs of shapes " + shape_str(a) + " and " + shape_str(b) +
+                  " cannot be broadcast together (ONNX multidirectional broadcasting)");
+    return *out;
 }
 
 }  // namespace espq
