@@ -25,6 +25,7 @@
 #include "espq/kernel.hpp"
 #include "espq/node_error.hpp"
 #include "espq/target.hpp"
+#include "exec/dtype_dispatch.hpp"
 
 // Marks a hot loop function to be compiled twice, for AVX2 and for the baseline, with run-time dispatch
 // (GCC on x86-64 with ifunc support); elsewhere a no-op.
@@ -166,15 +167,10 @@ std::vector<std::string> emu_op_types();  // sorted
 #define ESPQ_REGISTER_EMU_OP(op_type, fn) \
     static const bool ESPQ_EMU_CONCAT(espq_emu_op_registered_, __LINE__) = ::espq::emu::register_emu_op(op_type, fn)
 
-// Calls f.template operator()<T>() with T the C++ type of an activation dtype (int8, int16 or float).
+// Returns f(T{}) with T the C++ type of an activation dtype (int8, int16 or float).
 template <typename F>
-auto dispatch_activation(DType t, F&& f) {
-    switch (t) {
-        case DType::Int8: return f(int8_t{});
-        case DType::Int16: return f(int16_t{});
-        case DType::Float32: return f(float{});
-        default: throw InternalError("dispatch_activation: unexpected dtype");
-    }
+decltype(auto) dispatch_activation(DType t, F&& f) {
+    return exec::dispatch_dtype<DType::Int8, DType::Int16, DType::Float32>(t, std::forward<F>(f));
 }
 
 // Normalises an axis in [-rank, rank) to [0, rank); error otherwise.

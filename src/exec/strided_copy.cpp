@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "espq/error.hpp"
+#include "exec/dtype_dispatch.hpp"
 
 namespace espq::exec {
 
@@ -40,23 +41,11 @@ void StridedCopy::run(const uint8_t* src, uint8_t* dst) const {
             std::memcpy(d, s, static_cast<size_t>(inner_ * es));
             return;
         }
-        switch (elem_size_) {
-            case 1:
-                copy_run<uint8_t>(s, d, inner_, inner_src_stride_);
-                break;
-            case 2:
-                copy_run<uint16_t>(s, d, inner_, inner_src_stride_);
-                break;
-            case 4:
-                copy_run<uint32_t>(s, d, inner_, inner_src_stride_);
-                break;
-            case 8:
-                copy_run<uint64_t>(s, d, inner_, inner_src_stride_);
-                break;
-            default:
-                for (int64_t i = 0; i < inner_; ++i)
-                    std::memcpy(d + i * es, s + i * inner_src_stride_ * es, elem_size_);
+        if (!is_word_width(elem_size_)) {
+            for (int64_t i = 0; i < inner_; ++i) std::memcpy(d + i * es, s + i * inner_src_stride_ * es, elem_size_);
+            return;
         }
+        dispatch_word_width(elem_size_, [&](auto word) { copy_run<decltype(word)>(s, d, inner_, inner_src_stride_); });
     });
 }
 
