@@ -1,36 +1,30 @@
 // The emulator's operator registry, PrepareContext and ESP-DL's element-wise shape rules.
 #include <algorithm>
-#include <map>
 
 #include "emu/emu_op.hpp"
 #include "exec/broadcast.hpp"
+#include "exec/op_registry.hpp"
 
 namespace espq::emu {
 
 namespace {
-std::map<std::string, EmuPrepareFn>& registry() {
-    static std::map<std::string, EmuPrepareFn> r;
+exec::OpRegistry<EmuPrepareFn>& registry() {
+    static exec::OpRegistry<EmuPrepareFn> r("emulator");
     return r;
 }
 }  // namespace
 
 bool register_emu_op(const char* op_type, EmuPrepareFn fn) {
-    auto& r = registry();
-    if (r.count(op_type)) throw InternalError(std::string("emulator op '") + op_type + "' registered twice");
-    r.emplace(op_type, fn);
+    registry().add(op_type, fn);
     return true;
 }
 
 EmuPrepareFn find_emu_op(const std::string& op_type) {
-    auto it = registry().find(op_type);
-    return it == registry().end() ? nullptr : it->second;
+    const EmuPrepareFn* fn = registry().find(op_type);
+    return fn ? *fn : nullptr;
 }
 
-std::vector<std::string> emu_op_types() {
-    std::vector<std::string> v;
-    for (const auto& [k, _] : registry()) v.push_back(k);
-    return v;
-}
+std::vector<std::string> emu_op_types() { return registry().op_types(); }
 
 const Value& PrepareContext::in_value(int i) const {
     int id = node_.input(i);
