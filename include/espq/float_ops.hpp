@@ -14,30 +14,12 @@
 #include <vector>
 
 #include "espq/ir.hpp"
+#include "espq/kernel.hpp"
 
 namespace espq {
 
-// Per-thread scratch memory a kernel may use during run(); avoids allocating in the hot loop.
-struct Scratch {
-    std::vector<float> f;
-    std::vector<float> g;
-    float* floats(size_t n) {
-        if (f.size() < n) f.resize(n);
-        return f.data();
-    }
-    float* floats2(size_t n) {
-        if (g.size() < n) g.resize(n);
-        return g.data();
-    }
-};
-
-class FloatKernel {
-public:
-    virtual ~FloatKernel() = default;
-    // `in[i]` is nullptr for an omitted optional input. Outputs are preallocated with the inferred dtype and
-    // shape. Must not modify the kernel (const): the same kernel runs concurrently on several threads.
-    virtual void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& scratch) const = 0;
-};
+// A float operator's prepared kernel (espq/kernel.hpp, shared with the emulator).
+using FloatKernel = Kernel;
 
 struct InferContext {
     const Graph& graph;
@@ -74,24 +56,6 @@ bool register_float_op(FloatOpDef def);     // returns true; duplicate op types 
 #define ESPQ_CONCAT(a, b) ESPQ_CONCAT_INNER(a, b)
 #define ESPQ_REGISTER_FLOAT_OP(...) \
     static const bool ESPQ_CONCAT(espq_float_op_registered_, __LINE__) = ::espq::register_float_op(__VA_ARGS__)
-
-// Helper that turns a lambda `void(const std::vector<const Tensor*>&, const std::vector<Tensor*>&, Scratch&)`
-// into a kernel, for ops that need no precomputation.
-template <typename F>
-class LambdaKernel : public FloatKernel {
-public:
-    explicit LambdaKernel(F f) : f_(std::move(f)) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
-        f_(in, out, s);
-    }
-
-private:
-    F f_;
-};
-template <typename F>
-std::unique_ptr<FloatKernel> make_kernel(F f) {
-    return std::make_unique<LambdaKernel<F>>(std::move(f));
-}
 
 // Broadcasting shape of two shapes under ONNX multidirectional broadcasting; throws via ctx on mismatch.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const InferContext& ctx);

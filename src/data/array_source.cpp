@@ -29,7 +29,7 @@ void append_as_float(const Tensor& t, size_t first, size_t n, std::vector<float>
 
 namespace {
 
-class ArraySource : public SampleSource {
+class ArraySource : public RawSampleSource {
 public:
     ArraySource(Tensor array, std::string path, std::string member, std::string kind)
         : array_(std::move(array)), path_(std::move(path)), member_(std::move(member)), kind_(std::move(kind)) {
@@ -81,7 +81,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<SampleSource> make_array_source(Tensor array, std::string path, std::string member, std::string kind) {
+std::unique_ptr<RawSampleSource> make_array_source(Tensor array, std::string path, std::string member,
+                                                   std::string kind) {
     return std::make_unique<ArraySource>(std::move(array), std::move(path), std::move(member), std::move(kind));
 }
 

@@ -10,10 +10,10 @@
 namespace espq {
 
 struct Dataset::Impl {
-    Impl(std::unique_ptr<data::SampleSource> s, data::SamplePipeline p, DatasetOptions o)
+    Impl(std::unique_ptr<data::RawSampleSource> s, data::SamplePipeline p, DatasetOptions o)
         : source(std::move(s)), pipeline(std::move(p)), options(std::move(o)) {}
 
-    std::unique_ptr<data::SampleSource> source;
+    std::unique_ptr<data::RawSampleSource> source;
     data::SamplePipeline pipeline;
     DatasetOptions options;
     std::vector<size_t> selected;

@@ -9,7 +9,7 @@
 namespace espq::data {
 namespace {
 
-class FolderSource : public SampleSource {
+class FolderSource : public RawSampleSource {
 public:
     FolderSource(std::string root, std::vector<std::string> relative_paths, const char* kind)
         : root_(std::move(root)), relative_(std::move(relative_paths)), kind_(kind) {
@@ -77,11 +77,11 @@ public:
 
 }  // namespace
 
-std::unique_ptr<SampleSource> make_image_folder_source(std::string root, std::vector<std::string> relative_paths) {
+std::unique_ptr<RawSampleSource> make_image_folder_source(std::string root, std::vector<std::string> relative_paths) {
     return std::make_unique<ImageFolderSource>(std::move(root), std::move(relative_paths), "image_folder");
 }
 
-std::unique_ptr<SampleSource> make_npy_folder_source(std::string root, std::vector<std::string> relative_paths) {
+std::unique_ptr<RawSampleSource> make_npy_folder_source(std::string root, std::vector<std::string> relative_paths) {
     return std::make_unique<NpyFolderSource>(std::move(root), std::move(relative_paths), "npy_folder");
 }
 

@@ -13,7 +13,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-std::unique_ptr<SampleSource> open_sample_source(const std::string& source, const std::string& purpose) {
+std::unique_ptr<RawSampleSource> open_sample_source(const std::string& source, const std::string& purpose) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::file_status status = fs::status(source, ec);

@@ -21,9 +21,10 @@ struct RawSample {
     bool from_float = false;     // came from float data, so NaN/Inf are possible
 };
 
-class SampleSource {
+// Samples as stored, before preprocessing (espq::SampleSource in espq/calibration.hpp hands out model inputs).
+class RawSampleSource {
 public:
-    virtual ~SampleSource() = default;
+    virtual ~RawSampleSource() = default;
     virtual size_t size() const = 0;
     virtual std::string name(size_t i) const = 0;  // for messages and the record
     virtual RawSample load(size_t i) const = 0;    // thread-safe
@@ -36,17 +37,18 @@ public:
 };
 
 // Dispatches on what `source` is (see espq/dataset.hpp). `purpose` is used in messages.
-std::unique_ptr<SampleSource> open_sample_source(const std::string& source, const std::string& purpose);
+std::unique_ptr<RawSampleSource> open_sample_source(const std::string& source, const std::string& purpose);
 
 }  // namespace espq::data
 
 namespace espq::data {
 
 // The concrete sources (one file each).
-std::unique_ptr<SampleSource> make_image_folder_source(std::string root, std::vector<std::string> relative_paths);
-std::unique_ptr<SampleSource> make_npy_folder_source(std::string root, std::vector<std::string> relative_paths);
+std::unique_ptr<RawSampleSource> make_image_folder_source(std::string root, std::vector<std::string> relative_paths);
+std::unique_ptr<RawSampleSource> make_npy_folder_source(std::string root, std::vector<std::string> relative_paths);
 // `array` is [N, ...]; `label` names it in messages ("calib.npy" or "data.npz:x"); `kind` is "npy" or "npz".
-std::unique_ptr<SampleSource> make_array_source(Tensor array, std::string path, std::string member, std::string kind);
+std::unique_ptr<RawSampleSource> make_array_source(Tensor array, std::string path, std::string member,
+                                                   std::string kind);
 
 // Sample arrays may hold float32, float64, uint8 or int8 (UserError naming `what` otherwise).
 void check_sample_dtype(const Tensor& t, const std::string& what);

@@ -74,7 +74,7 @@ template <typename T>
 class TableKernel : public EmuKernel {
 public:
     explicit TableKernel(std::vector<T> table) : table_(std::move(table)) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         const int64_t n = in[0]->numel();
@@ -153,12 +153,13 @@ std::unique_ptr<EmuKernel> prepare_activation(PrepareContext& ctx) {
     if (act == DType::Int16) return quantized_kernel<int16_t>(ctx, s);
     const float mn = s.act == Act::Clip ? clip_bound<float>(ctx, 1, std::numeric_limits<float>::lowest()) : 0.0f;
     const float mx = s.act == Act::Clip ? clip_bound<float>(ctx, 2, std::numeric_limits<float>::max()) : 0.0f;
-    return make_kernel([s, mn, mx](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-        const float* x = in[0]->data<float>();
-        float* y = out[0]->data<float>();
-        for (int64_t i = 0; i < in[0]->numel(); ++i)
-            y[i] = s.act == Act::Clip ? (x[i] < mn ? mn : (x[i] > mx ? mx : x[i])) : act_float(s, x[i]);
-    });
+    return make_kernel(
+        [s, mn, mx](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
+            const float* x = in[0]->data<float>();
+            float* y = out[0]->data<float>();
+            for (int64_t i = 0; i < in[0]->numel(); ++i)
+                y[i] = s.act == Act::Clip ? (x[i] < mn ? mn : (x[i] > mx ? mx : x[i])) : act_float(s, x[i]);
+        });
 }
 
 }  // namespace

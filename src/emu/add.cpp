@@ -2,6 +2,7 @@
 // ignored (both SIMD and C kernels), so the exporter's alignment / RequantizeLinear nodes carry the scaling
 // (esp32s3-arithmetic §6.4). Float tensors add in float.
 #include "emu/emu_op.hpp"
+#include "exec/broadcast.hpp"
 
 namespace espq::emu {
 
@@ -9,22 +10,14 @@ namespace {
 
 template <typename T, bool kSub>
 std::unique_ptr<EmuKernel> binary_kernel(const Shape& ys, const Shape& as, const Shape& bs) {
-    BroadcastPlan plan = make_broadcast_plan(ys, as, bs);
-    const bool same = as == ys && bs == ys;
-    return make_kernel([plan, same](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-        const T* a = in[0]->data<T>();
-        const T* b = in[1]->data<T>();
-        T* y = out[0]->data<T>();
-        auto op = [](T u, T v) -> T {
-            if constexpr (std::is_same_v<T, float>) return kSub ? u - v : u + v;
-            else return saturate<T>(kSub ? int64_t(u) - v : int64_t(u) + v);
-        };
-        if (same) {
-            const int64_t n = out[0]->numel();
-            for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], b[i]);
-            return;
-        }
-        for_each_broadcast(plan, [&](int64_t o, int64_t ia, int64_t ib) { y[o] = op(a[ia], b[ib]); });
+    return make_kernel([plan = exec::BroadcastPlan(as, bs, ys)](const std::vector<const Tensor*>& in,
+                                                                const std::vector<Tensor*>& out, KernelScratch&) {
+        plan.apply(in[0]->data<T>(), in[1]->data<T>(), out[0]->data<T>(), [](T u, T v) -> T {
+            if constexpr (std::is_same_v<T, float>)
+                return kSub ? u - v : u + v;
+            else
+                return saturate<T>(kSub ? int64_t(u) - v : int64_t(u) + v);
+        });
     });
 }
 

@@ -13,7 +13,7 @@ namespace {
 template <typename T>
 std::unique_ptr<EmuKernel> avg_pool_kernel(const PoolGeometry& g, float scale, Rounding r) {
     using Sum = std::conditional_t<std::is_same_v<T, float>, float, int32_t>;
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) {
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         Sum* sum = s.get<Sum>(0, g.c);

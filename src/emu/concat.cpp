@@ -1,5 +1,6 @@
 // Concat: a raw copy per outer index along `axis` (stored layout); exponents are ignored (§6.8).
 #include "emu/emu_op.hpp"
+#include "exec/axis_parts.hpp"
 
 namespace espq::emu {
 
@@ -28,20 +29,9 @@ std::unique_ptr<EmuKernel> prepare_concat(PrepareContext& ctx) {
         extents.push_back(s[axis]);
     }
     ctx.set_out_shape(0, out);
-    int64_t outer = 1, inner = 1;
-    for (int d = 0; d < axis; ++d) outer *= out[d];
-    for (int d = axis + 1; d < rank; ++d) inner *= out[d];
-    const size_t es = dtype_size(dt);
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& o, Scratch&) {
-        uint8_t* y = o[0]->raw();
-        const int64_t row = out[axis] * inner * static_cast<int64_t>(es);
-        int64_t offset = 0;
-        for (size_t i = 0; i < extents.size(); ++i) {
-            const int64_t chunk = extents[i] * inner * static_cast<int64_t>(es);
-            const uint8_t* x = in[i]->raw();
-            for (int64_t r = 0; r < outer; ++r) std::memcpy(y + r * row + offset, x + r * chunk, chunk);
-            offset += chunk;
-        }
+    const exec::AxisParts parts(out, axis, extents, dtype_size(dt));
+    return make_kernel([parts](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& o, KernelScratch&) {
+        parts.concat(in, *o[0]);
     });
 }
 

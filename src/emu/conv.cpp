@@ -108,7 +108,7 @@ void im2col(const ConvGeometry& g, const T* x, int64_t oy, int16_t* row, int kp)
 class ConvS8 : public EmuKernel {
 public:
     ConvS8(ConvGeometry g, MacEngineS8 engine) : g_(g), engine_(std::move(engine)) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) const override {
         const int8_t* x = in[0]->data<int8_t>();
         int8_t* y = out[0]->data<int8_t>();
         const int kp = engine_.k_padded();
@@ -132,7 +132,7 @@ private:
 class ConvS16 : public EmuKernel {
 public:
     ConvS16(ConvGeometry g, MacEngineS16 engine) : g_(g), engine_(std::move(engine)) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) const override {
         const int16_t* x = in[0]->data<int16_t>();
         int16_t* y = out[0]->data<int16_t>();
         const int k = engine_.k();
@@ -190,7 +190,7 @@ public:
         }
     }
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) const override {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         const int64_t c = g_.c;

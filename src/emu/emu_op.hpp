@@ -4,7 +4,9 @@
 // Each operator lives in src/emu/<op>.cpp and registers a prepare function with ESPQ_REGISTER_EMU_OP. In the
 // spirit of TFLite Micro's Prepare/Eval split, prepare runs once per node: it checks attributes, computes the
 // output shapes, shifts, de-blocked weights and tables, and returns an EmuKernel. EmuKernel::run is const
-// and is called for every sample, possibly from several threads at once (per-thread state lives in Scratch).
+// and is called for every sample, possibly from several threads at once (per-thread state lives in the
+// KernelScratch it is given). The loops it shares with the float executor (broadcasting, strided copies) are
+// in src/exec/.
 //
 // Targets differ only through TargetPolicy (rounding, bias width, saturating int8 lanes, SIMD kernel
 // availability); kernels take the policy at prepare time and never fork their code per target.
@@ -20,7 +22,10 @@
 #include <vector>
 
 #include "espq/ir.hpp"
+#include "espq/kernel.hpp"
+#include "espq/node_error.hpp"
 #include "espq/target.hpp"
+#include "exec/dtype_dispatch.hpp"
 
 // Marks a hot loop function to be compiled twice, for AVX2 and for the baseline, with run-time dispatch
 // (GCC on x86-64 with ifunc support); elsewhere a no-op.
@@ -101,32 +106,8 @@ inline T quantize_float(float x, float inv_scale, Rounding r) {
 // Kernel interface
 // ---------------------------------------------------------------------------------------------------------
 
-// Per-thread scratch memory reused across runs; a kernel asks for typed buffers by slot number.
-class Scratch {
-public:
-    template <typename T>
-    T* get(size_t slot, size_t count) {
-        if (buffers_.size() <= slot) buffers_.resize(slot + 1);
-        auto& b = buffers_[slot];
-        size_t bytes = count * sizeof(T) + 64;
-        if (b.size() < bytes) b.resize(bytes);
-        // 64-byte alignment for vector loads.
-        auto addr = reinterpret_cast<uintptr_t>(b.data());
-        return reinterpret_cast<T*>(b.data() + ((64 - addr % 64) % 64));
-    }
-
-private:
-    std::vector<std::vector<uint8_t>> buffers_;
-};
-
-class EmuKernel {
-public:
-    virtual ~EmuKernel() = default;
-    // in[i] is nullptr for an omitted optional input. Outputs are preallocated with the Value's dtype and the
-    // shape prepare computed. Must not modify the kernel: it runs concurrently on several threads.
-    virtual void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
-                     Scratch& scratch) const = 0;
-};
+// An emulated operator's prepared kernel (espq/kernel.hpp, shared with the float executor).
+using EmuKernel = Kernel;
 
 // What prepare sees: the node, the graph, the target policy, and the run-time shapes of every value computed so
 // far (the .espdl ValueInfo shapes of inserted Transposes are sometimes stale, so shapes are recomputed).
@@ -186,32 +167,10 @@ std::vector<std::string> emu_op_types();  // sorted
 #define ESPQ_REGISTER_EMU_OP(op_type, fn) \
     static const bool ESPQ_EMU_CONCAT(espq_emu_op_registered_, __LINE__) = ::espq::emu::register_emu_op(op_type, fn)
 
-// Kernel from a lambda `void(const std::vector<const Tensor*>&, const std::vector<Tensor*>&, Scratch&)`.
+// Returns f(T{}) with T the C++ type of an activation dtype (int8, int16 or float).
 template <typename F>
-class LambdaKernel : public EmuKernel {
-public:
-    explicit LambdaKernel(F f) : f_(std::move(f)) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
-        f_(in, out, s);
-    }
-
-private:
-    F f_;
-};
-template <typename F>
-std::unique_ptr<EmuKernel> make_kernel(F f) {
-    return std::make_unique<LambdaKernel<F>>(std::move(f));
-}
-
-// Calls f.template operator()<T>() with T the C++ type of an activation dtype (int8, int16 or float).
-template <typename F>
-auto dispatch_activation(DType t, F&& f) {
-    switch (t) {
-        case DType::Int8: return f(int8_t{});
-        case DType::Int16: return f(int16_t{});
-        case DType::Float32: return f(float{});
-        default: throw InternalError("dispatch_activation: unexpected dtype");
-    }
+decltype(auto) dispatch_activation(DType t, F&& f) {
+    return exec::dispatch_dtype<DType::Int8, DType::Int16, DType::Float32>(t, std::forward<F>(f));
 }
 
 // Normalises an axis in [-rank, rank) to [0, rank); error otherwise.
@@ -234,41 +193,6 @@ ElemwiseMerge merge_elemwise_shapes(const Shape& out, const Shape& a, const Shap
 
 // Multidirectional (ONNX/numpy) broadcast shape; error through ctx if incompatible.
 Shape broadcast_shape(const PrepareContext& ctx, const Shape& a, const Shape& b);
-
-// Offsets of each output element into the two inputs: calls f(out_index, a_index, b_index) in output order.
-struct BroadcastPlan {
-    Shape out;
-    std::vector<int64_t> stride_a, stride_b;  // per output dim (0 where broadcast)
-};
-BroadcastPlan make_broadcast_plan(const Shape& out, const Shape& a, const Shape& b);
-
-template <typename F>
-void for_each_broadcast(const BroadcastPlan& p, F&& f) {
-    const int rank = static_cast<int>(p.out.size());
-    const int64_t total = shape_numel(p.out);
-    if (rank == 0) {
-        f(int64_t(0), int64_t(0), int64_t(0));
-        return;
-    }
-    std::vector<int64_t> idx(rank, 0);
-    int64_t ia = 0, ib = 0;
-    for (int64_t o = 0; o < total; ++o) {
-        f(o, ia, ib);
-        for (int d = rank - 1; d >= 0; --d) {
-            ia += p.stride_a[d];
-            ib += p.stride_b[d];
-            if (++idx[d] < p.out[d]) break;
-            ia -= p.stride_a[d] * p.out[d];
-            ib -= p.stride_b[d] * p.out[d];
-            idx[d] = 0;
-        }
-    }
-}
-
-// Copies the elements of an output of shape `out` from `x`: element (i0, i1, ...) comes from
-// x[base + sum_d i_d * stride[d]] (strides in elements, may be negative). Used by Transpose and Slice.
-void strided_copy(const uint8_t* x, uint8_t* y, size_t element_size, const Shape& out, int64_t base,
-                  const std::vector<int64_t>& stride);
 
 // Output shape of a broadcasting element-wise op (Add, Sub, Mul): errors when the shapes do not broadcast or
 // need more than the 4 merged dimensions ESP-DL's element-wise kernels support.

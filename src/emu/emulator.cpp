@@ -9,7 +9,7 @@ namespace espq {
 
 // The prepared kernels and the run loop (src/common/graph_runner.hpp); `graph` is a copy whose computed-value
 // shapes are the emulator's own.
-struct Emulator::Impl : GraphRunner<emu::EmuKernel, emu::Scratch> {
+struct Emulator::Impl : GraphRunner<Kernel, KernelScratch> {
     Target target = Target::ESP32S3;
 };
 
@@ -44,12 +44,10 @@ Emulator::Emulator(const Graph& graph, Target target) : impl_(std::make_unique<I
     for (const Node& n : g.nodes) {
         for (int v : n.inputs)
             if (v >= 0 && !known[v])
-                throw UserError("node '" + n.name + "' (" + n.op_type + "): input '" + g.value(v).name +
-                                "' is neither a graph input, an initializer nor produced by an earlier node");
+                throw_node_error(n, "input '" + g.value(v).name +
+                                        "' is neither a graph input, an initializer nor produced by an earlier node");
         emu::EmuPrepareFn prepare = emu::find_emu_op(n.op_type);
-        if (!prepare)
-            throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): not emulated yet for " +
-                                   target_name(target));
+        if (!prepare) throw_node_unsupported(n, std::string("not emulated yet for ") + target_name(target));
         for (int o : n.outputs) shapes[o] = Shape{-1};
         emu::PrepareContext ctx(g, n, policy, shapes);
         impl.kernels.push_back(prepare(ctx));

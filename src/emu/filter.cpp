@@ -67,7 +67,7 @@ void widen_rows(const int8_t* src, int64_t rows, int k, int16_t* dst, int kp) {
     }
 }
 
-void run_matrix(const MacEngineS8& e, const int8_t* x, int64_t rows, int8_t* y, Scratch& s) {
+void run_matrix(const MacEngineS8& e, const int8_t* x, int64_t rows, int8_t* y, KernelScratch& s) {
     const int64_t padded = MacEngineS8::padded_rows(rows);
     int16_t* col = s.get<int16_t>(0, padded * e.k_padded());
     int32_t* acc = s.get<int32_t>(1, padded * e.n_padded());
@@ -76,7 +76,7 @@ void run_matrix(const MacEngineS8& e, const int8_t* x, int64_t rows, int8_t* y, 
     e.run(col, rows, y, e.n(), acc);
 }
 
-void run_matrix(const MacEngineS16& e, const int16_t* x, int64_t rows, int16_t* y, Scratch& s) {
+void run_matrix(const MacEngineS16& e, const int16_t* x, int64_t rows, int16_t* y, KernelScratch& s) {
     int64_t* acc = s.get<int64_t>(1, e.n());
     e.run(x, rows, y, e.n(), acc);
 }

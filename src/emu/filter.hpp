@@ -48,7 +48,7 @@ bool fused_relu(const PrepareContext& ctx);
 void widen_rows(const int8_t* src, int64_t rows, int k, int16_t* dst, int kp);
 
 // y[rows][N] = engine(x[rows][K]) for a plain matrix (Gemm, MatMul); uses scratch slots 0 and 1.
-void run_matrix(const MacEngineS8& e, const int8_t* x, int64_t rows, int8_t* y, Scratch& s);
-void run_matrix(const MacEngineS16& e, const int16_t* x, int64_t rows, int16_t* y, Scratch& s);
+void run_matrix(const MacEngineS8& e, const int8_t* x, int64_t rows, int8_t* y, KernelScratch& s);
+void run_matrix(const MacEngineS16& e, const int16_t* x, int64_t rows, int16_t* y, KernelScratch& s);
 
 }  // namespace espq::emu

@@ -29,14 +29,13 @@ std::unique_ptr<EmuKernel> prepare_gather(PrepareContext& ctx) {
             ctx.check(i >= 0 && i < dim, "index out of range for an axis of size " + std::to_string(dim));
         }
     }
-    const std::string name = ctx.node().name;
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    const std::string label = node_label(ctx.node());  // the kernel outlives the prepare context
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         std::vector<int64_t> idx = fixed.empty() ? in[1]->as_int64s() : fixed;
         for (int64_t& i : idx) {
             if (i < 0) i += dim;
             if (i < 0 || i >= dim)
-                throw UserError("node '" + name + "' (Gather): index out of range for an axis of size " +
-                                std::to_string(dim));
+                throw UserError(label + ": index out of range for an axis of size " + std::to_string(dim));
         }
         const uint8_t* x = in[0]->raw();
         uint8_t* y = out[0]->raw();

@@ -12,7 +12,7 @@ template <typename T, typename Engine>
 class GemmKernel : public EmuKernel {
 public:
     GemmKernel(Engine engine, int64_t rows) : engine_(std::move(engine)), rows_(rows) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) const override {
         run_matrix(engine_, in[0]->data<T>(), rows_, out[0]->data<T>(), s);
     }
 

@@ -21,7 +21,7 @@ public:
         const int8_t* t = table.data<int8_t>();
         for (int i = 0; i < 256; ++i) table_[i] = t[i ^ 0x80];
     }
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         const int8_t* x = in[0]->data<int8_t>();
         int8_t* y = out[0]->data<int8_t>();
         const int64_t n = in[0]->numel();
@@ -36,7 +36,7 @@ private:
 class LutS16 : public EmuKernel {
 public:
     LutS16(const Tensor& table, int shift, Rounding r) : table_(table.to_vector<int16_t>()), shift_(shift), r_(r) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         const int16_t* x = in[0]->data<int16_t>();
         int16_t* y = out[0]->data<int16_t>();
         const int64_t n = in[0]->numel();

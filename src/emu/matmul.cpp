@@ -29,7 +29,7 @@ public:
     MatMulKernel(MatMulPlan p, const TargetPolicy& policy, std::vector<Engine> engines)
         : p_(std::move(p)), policy_(policy), engines_(std::move(engines)) {}
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) const override {
         const T* a = in[0]->data<T>();
         T* y = out[0]->data<T>();
         std::vector<Engine> dynamic;

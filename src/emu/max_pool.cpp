@@ -10,7 +10,7 @@ namespace {
 
 template <typename T>
 std::unique_ptr<EmuKernel> max_pool_kernel(const PoolGeometry& g) {
-    return make_kernel([g](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([g](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         for_each_pool_window(g, [&](int64_t o, int64_t base, int64_t ya, int64_t yb, int64_t xa, int64_t xb) {

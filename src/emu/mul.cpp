@@ -6,6 +6,7 @@
 //        vector x vector: y = sat(fround(fl32(a*b) * r));  vector x scalar: y = sat(fround(a * fl32(b*r)))
 //        (which operand is the per-row scalar comes from the merged inner extents).
 #include "emu/emu_op.hpp"
+#include "exec/broadcast.hpp"
 
 namespace espq::emu {
 
@@ -13,32 +14,40 @@ namespace {
 
 enum class MulPath { Simd, CVecVec, CVecScalar, CScalarVec };
 
+template <typename T, typename Op>
+std::unique_ptr<EmuKernel> broadcast_kernel(const Shape& ys, const Shape& as, const Shape& bs, Op op) {
+    return make_kernel([plan = exec::BroadcastPlan(as, bs, ys), op](const std::vector<const Tensor*>& in,
+                                                                    const std::vector<Tensor*>& out, KernelScratch&) {
+        plan.apply(in[0]->data<T>(), in[1]->data<T>(), out[0]->data<T>(), op);
+    });
+}
+
 template <typename T>
 std::unique_ptr<EmuKernel> mul_kernel(const Shape& ys, const Shape& as, const Shape& bs, MulPath path, int k,
                                       float r, Rounding rounding) {
-    BroadcastPlan plan = make_broadcast_plan(ys, as, bs);
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-        const T* a = in[0]->data<T>();
-        const T* b = in[1]->data<T>();
-        T* y = out[0]->data<T>();
-        for_each_broadcast(plan, [&](int64_t o, int64_t ia, int64_t ib) {
-            if constexpr (std::is_same_v<T, float>) {
-                y[o] = a[ia] * b[ib];
-            } else {
-                const int32_t u = a[ia], v = b[ib];
-                switch (path) {
-                    case MulPath::Simd: y[o] = saturate<T>(round_shift(int64_t(u) * v, k, rounding)); break;
-                    case MulPath::CVecVec: y[o] = saturate<T>(fround(static_cast<float>(u * v) * r, rounding)); break;
-                    case MulPath::CVecScalar:
-                        y[o] = saturate<T>(fround(static_cast<float>(u) * (static_cast<float>(v) * r), rounding));
-                        break;
-                    case MulPath::CScalarVec:
-                        y[o] = saturate<T>(fround(static_cast<float>(v) * (static_cast<float>(u) * r), rounding));
-                        break;
-                }
-            }
-        });
-    });
+    if constexpr (std::is_same_v<T, float>) {
+        return broadcast_kernel<T>(ys, as, bs, [](float u, float v) { return u * v; });
+    } else {
+        switch (path) {
+            case MulPath::Simd:
+                return broadcast_kernel<T>(ys, as, bs, [k, rounding](T u, T v) {
+                    return saturate<T>(round_shift(int64_t(u) * v, k, rounding));
+                });
+            case MulPath::CVecVec:
+                return broadcast_kernel<T>(ys, as, bs, [r, rounding](T u, T v) {
+                    return saturate<T>(fround(static_cast<float>(int32_t(u) * int32_t(v)) * r, rounding));
+                });
+            case MulPath::CVecScalar:
+                return broadcast_kernel<T>(ys, as, bs, [r, rounding](T u, T v) {
+                    return saturate<T>(fround(static_cast<float>(u) * (static_cast<float>(v) * r), rounding));
+                });
+            case MulPath::CScalarVec:
+                return broadcast_kernel<T>(ys, as, bs, [r, rounding](T u, T v) {
+                    return saturate<T>(fround(static_cast<float>(v) * (static_cast<float>(u) * r), rounding));
+                });
+        }
+        throw InternalError("mul_kernel: unknown path");
+    }
 }
 
 std::unique_ptr<EmuKernel> prepare_mul(PrepareContext& ctx) {

@@ -13,12 +13,14 @@ std::unique_ptr<EmuKernel> prepare_neg(PrepareContext& ctx) {
     ctx.set_out_shape(0, ctx.in_shape(0));
     return dispatch_activation(dt, [](auto tag) {
         using T = decltype(tag);
-        return make_kernel([](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+        return make_kernel([](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
             const T* x = in[0]->data<T>();
             T* y = out[0]->data<T>();
             for (int64_t i = 0; i < in[0]->numel(); ++i) {
-                if constexpr (std::is_same_v<T, float>) y[i] = -x[i];
-                else y[i] = saturate<T>(-int64_t(x[i]));
+                if constexpr (std::is_same_v<T, float>)
+                    y[i] = -x[i];
+                else
+                    y[i] = saturate<T>(-int64_t(x[i]));
             }
         });
     });

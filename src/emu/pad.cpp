@@ -36,7 +36,7 @@ std::unique_ptr<EmuKernel> prepare_pad(PrepareContext& ctx) {
     const int m = mode == "constant" ? 0 : (mode == "edge" ? 1 : 2);
     std::vector<int64_t> in_stride(rank, 1);
     for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * xs[d + 1];
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const uint8_t* x = in[0]->raw();
         uint8_t* y = out[0]->raw();
         const int64_t total = shape_numel(ys);
@@ -51,8 +51,10 @@ std::unique_ptr<EmuKernel> prepare_pad(PrepareContext& ctx) {
                         inside = false;
                         break;
                     }
-                    if (m == 1) i = i < 0 ? 0 : xs[d] - 1;
-                    else i = i < 0 ? -i : 2 * (xs[d] - 1) - i;
+                    if (m == 1)
+                        i = i < 0 ? 0 : xs[d] - 1;
+                    else
+                        i = i < 0 ? -i : 2 * (xs[d] - 1) - i;
                 }
                 src += i * in_stride[d];
             }

@@ -15,16 +15,19 @@ namespace {
 template <typename T>
 std::unique_ptr<EmuKernel> prelu_kernel(std::vector<int64_t> alpha, int64_t channels, int act_shift, int out_shift,
                                          int64_t scale8, bool simd_int8, Rounding r) {
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         const int64_t n = in[0]->numel();
         for (int64_t i = 0; i < n; ++i) {
             const int64_t v = x[i], a = alpha[alpha.size() == 1 ? 0 : i % channels];
             if (simd_int8) {
-                if (v < 0) y[i] = saturate<T>(round_shift(v * a, act_shift, r));
-                else if (v > 0) y[i] = saturate<T>(round_shift(v * scale8, out_shift, r));
-                else y[i] = 0;
+                if (v < 0)
+                    y[i] = saturate<T>(round_shift(v * a, act_shift, r));
+                else if (v > 0)
+                    y[i] = saturate<T>(round_shift(v * scale8, out_shift, r));
+                else
+                    y[i] = 0;
             } else {
                 y[i] = v > 0 ? static_cast<T>(v) : saturate<T>((v * a) >> act_shift);
             }
@@ -47,14 +50,15 @@ std::unique_ptr<EmuKernel> prepare_prelu(PrepareContext& ctx) {
                   std::to_string(channels) + ") or a single one");
     if (dt == DType::Float32) {
         std::vector<double> a = slope.as_doubles();
-        return make_kernel([a, channels](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-            const float* x = in[0]->data<float>();
-            float* y = out[0]->data<float>();
-            for (int64_t i = 0; i < in[0]->numel(); ++i) {
-                const float s = static_cast<float>(a[a.size() == 1 ? 0 : i % channels]);
-                y[i] = x[i] >= 0 ? x[i] : x[i] * s;
-            }
-        });
+        return make_kernel(
+            [a, channels](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
+                const float* x = in[0]->data<float>();
+                float* y = out[0]->data<float>();
+                for (int64_t i = 0; i < in[0]->numel(); ++i) {
+                    const float s = static_cast<float>(a[a.size() == 1 ? 0 : i % channels]);
+                    y[i] = x[i] >= 0 ? x[i] : x[i] * s;
+                }
+            });
     }
     ctx.check(slope.dtype() == dt, std::string("slope has dtype ") + dtype_name(slope.dtype()) +
                                        "; the quantized kernel reads it in the activation dtype " + dtype_name(dt));

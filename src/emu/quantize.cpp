@@ -17,7 +17,7 @@ namespace {
 
 template <typename In, typename Out, typename F>
 std::unique_ptr<EmuKernel> map_kernel(F f) {
-    return make_kernel([f](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([f](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const In* x = in[0]->data<In>();
         Out* y = out[0]->data<Out>();
         const int64_t n = in[0]->numel();

@@ -45,7 +45,7 @@ std::unique_ptr<EmuKernel> reduce_kernel(ReducePlan p) {
     };
     const std::vector<int64_t> outs = offsets(kept_ext, kept_st), reds = offsets(red_ext, red_st);
     const float in_scale = pow2f(p.e_in), out_scale = pow2f(-p.e_out);
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const T* x = in[0]->data<T>();
         T* y = out[0]->data<T>();
         for (size_t o = 0; o < outs.size(); ++o) {

@@ -1,35 +1,30 @@
-// The emulator's operator registry, PrepareContext and the shared broadcasting helpers.
+// The emulator's operator registry, PrepareContext and ESP-DL's element-wise shape rules.
 #include <algorithm>
-#include <map>
 
 #include "emu/emu_op.hpp"
+#include "exec/broadcast.hpp"
+#include "exec/op_registry.hpp"
 
 namespace espq::emu {
 
 namespace {
-std::map<std::string, EmuPrepareFn>& registry() {
-    static std::map<std::string, EmuPrepareFn> r;
+exec::OpRegistry<EmuPrepareFn>& registry() {
+    static exec::OpRegistry<EmuPrepareFn> r("emulator");
     return r;
 }
 }  // namespace
 
 bool register_emu_op(const char* op_type, EmuPrepareFn fn) {
-    auto& r = registry();
-    if (r.count(op_type)) throw InternalError(std::string("emulator op '") + op_type + "' registered twice");
-    r.emplace(op_type, fn);
+    registry().add(op_type, fn);
     return true;
 }
 
 EmuPrepareFn find_emu_op(const std::string& op_type) {
-    auto it = registry().find(op_type);
-    return it == registry().end() ? nullptr : it->second;
+    const EmuPrepareFn* fn = registry().find(op_type);
+    return fn ? *fn : nullptr;
 }
 
-std::vector<std::string> emu_op_types() {
-    std::vector<std::string> v;
-    for (const auto& [k, _] : registry()) v.push_back(k);
-    return v;
-}
+std::vector<std::string> emu_op_types() { return registry().op_types(); }
 
 const Value& PrepareContext::in_value(int i) const {
     int id = node_.input(i);
@@ -87,12 +82,12 @@ const Value* PrepareContext::find_constant(const std::string& name) const {
 }
 
 void PrepareContext::error(const std::string& what) const {
-    throw UserError("node '" + node_.name + "' (" + node_.op_type + "): " + what);
+    throw_node_error(node_, what);
 }
 
 void PrepareContext::unsupported(const std::string& what) const {
-    throw UnsupportedError("node '" + node_.name + "' (" + node_.op_type + "): not emulated yet for " +
-                           target_name(policy_.target) + (what.empty() ? "" : ": " + what));
+    throw_node_unsupported(
+        node_, std::string("not emulated yet for ") + target_name(policy_.target) + (what.empty() ? "" : ": " + what));
 }
 
 void PrepareContext::require_dtype(DType got, std::initializer_list<DType> allowed, const std::string& which) const {
@@ -156,53 +151,9 @@ ElemwiseMerge merge_elemwise_shapes(const Shape& out_shape, const Shape& a, cons
 }
 
 Shape broadcast_shape(const PrepareContext& ctx, const Shape& a, const Shape& b) {
-    size_t r = std::max(a.size(), b.size());
-    Shape out(r);
-    for (size_t i = 0; i < r; ++i) {
-        int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-        int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-        if (da != db && da != 1 && db != 1)
-            ctx.error("inputs of shapes " + shape_str(a) + " and " + shape_str(b) + " cannot be broadcast together");
-        out[i] = (da == 1) ? db : da;
-    }
-    return out;
-}
-
-BroadcastPlan make_broadcast_plan(const Shape& out, const Shape& a, const Shape& b) {
-    BroadcastPlan p;
-    p.out = out;
-    const int rank = static_cast<int>(out.size());
-    auto strides = [&](const Shape& s) {
-        std::vector<int64_t> st(rank, 0);
-        int64_t acc = 1;
-        for (int d = rank - 1, sd = static_cast<int>(s.size()) - 1; d >= 0; --d, --sd) {
-            int64_t dim = sd >= 0 ? s[sd] : 1;
-            st[d] = dim == 1 ? 0 : acc;
-            acc *= dim;
-        }
-        return st;
-    };
-    p.stride_a = strides(a);
-    p.stride_b = strides(b);
-    return p;
-}
-
-void strided_copy(const uint8_t* x, uint8_t* y, size_t es, const Shape& out, int64_t base,
-                  const std::vector<int64_t>& stride) {
-    const int rank = static_cast<int>(out.size());
-    const int64_t total = shape_numel(out);
-    if (total == 0) return;
-    std::vector<int64_t> idx(rank, 0);
-    int64_t src = base;
-    for (int64_t o = 0; o < total; ++o) {
-        std::memcpy(y + o * es, x + src * es, es);
-        for (int d = rank - 1; d >= 0; --d) {
-            src += stride[d];
-            if (++idx[d] < out[d]) break;
-            src -= stride[d] * out[d];
-            idx[d] = 0;
-        }
-    }
+    std::optional<Shape> out = exec::broadcast_shape(a, b);
+    if (!out) ctx.error("inputs of shapes " + shape_str(a) + " and " + shape_str(b) + " cannot be broadcast together");
+    return *out;
 }
 
 ElemwiseMerge elementwise_shape(PrepareContext& ctx, Shape& out) {

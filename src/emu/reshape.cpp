@@ -6,7 +6,7 @@ namespace espq::emu {
 namespace {
 
 std::unique_ptr<EmuKernel> copy_kernel() {
-    return make_kernel([](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         std::memcpy(out[0]->raw(), in[0]->raw(), in[0]->nbytes());
     });
 }

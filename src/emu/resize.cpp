@@ -49,7 +49,7 @@ void linear_coeffs(int64_t o, int64_t len, float scale_inv, bool align, int64_t&
 }
 
 std::unique_ptr<EmuKernel> resize_kernel(ResizePlan p) {
-    return make_kernel([p](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([p](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const int8_t* x = in[0]->data<int8_t>();
         int8_t* y = out[0]->data<int8_t>();
         auto requant = [&](int8_t v) -> int8_t {

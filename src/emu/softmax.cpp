@@ -37,7 +37,7 @@ void softmax_float(float* v, int64_t len, int64_t inner, bool log) {
 
 template <typename T>
 std::unique_ptr<EmuKernel> softmax_kernel(SoftmaxPlan p) {
-    return make_kernel([p](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([p](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const T* x = in[0]->data<T>();
         float* y = out[0]->data<float>();
         for (int64_t o = 0; o < p.outer; ++o)
@@ -59,8 +59,10 @@ std::unique_ptr<EmuKernel> softmax_kernel(SoftmaxPlan p) {
                     }
                 } else {
                     for (int64_t i = 0; i < p.len; ++i) {
-                        if constexpr (std::is_same_v<T, float>) y[base + i * p.inner] = x[base + i * p.inner];
-                        else y[base + i * p.inner] = p.in_scale * x[base + i * p.inner];
+                        if constexpr (std::is_same_v<T, float>)
+                            y[base + i * p.inner] = x[base + i * p.inner];
+                        else
+                            y[base + i * p.inner] = p.in_scale * x[base + i * p.inner];
                     }
                     softmax_float(y + base, p.len, p.inner, p.log);
                 }
@@ -79,7 +81,7 @@ std::unique_ptr<EmuKernel> prepare_softmax(PrepareContext& ctx) {
     p.log = ctx.node().op_type == "LogSoftmax";
     const int rank = static_cast<int>(xs.size());
     if (rank == 0) {
-        return make_kernel([](const std::vector<const Tensor*>&, const std::vector<Tensor*>& out, Scratch&) {
+        return make_kernel([](const std::vector<const Tensor*>&, const std::vector<Tensor*>& out, KernelScratch&) {
             out[0]->data<float>()[0] = 1.0f;  // ESP-DL writes 1 for a scalar (also for LogSoftmax)
         });
     }

@@ -1,5 +1,6 @@
 // Split along `axis`: sizes from input 1, else `num_outputs`, else equal parts per output (§6.17).
 #include "emu/emu_op.hpp"
+#include "exec/axis_parts.hpp"
 
 namespace espq::emu {
 
@@ -35,20 +36,9 @@ std::unique_ptr<EmuKernel> prepare_split(PrepareContext& ctx) {
         ys[axis] = sizes[i];
         ctx.set_out_shape(i, ys);
     }
-    int64_t outer = 1, inner = 1;
-    for (int d = 0; d < axis; ++d) outer *= xs[d];
-    for (int d = axis + 1; d < rank; ++d) inner *= xs[d];
-    const int64_t es = static_cast<int64_t>(dtype_size(ctx.in_dtype(0)));
-    const int64_t total = xs[axis];
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-        const uint8_t* x = in[0]->raw();
-        int64_t offset = 0;
-        for (size_t i = 0; i < sizes.size(); ++i) {
-            const int64_t chunk = sizes[i] * inner * es;
-            uint8_t* y = out[i]->raw();
-            for (int64_t r = 0; r < outer; ++r) std::memcpy(y + r * chunk, x + r * total * inner * es + offset, chunk);
-            offset += chunk;
-        }
+    const exec::AxisParts parts(xs, axis, sizes, dtype_size(ctx.in_dtype(0)));
+    return make_kernel([parts](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
+        parts.split(*in[0], out);
     });
 }
 

@@ -2,6 +2,7 @@
 #include <numeric>
 
 #include "emu/emu_op.hpp"
+#include "exec/strided_copy.hpp"
 
 namespace espq::emu {
 
@@ -27,13 +28,9 @@ std::unique_ptr<EmuKernel> prepare_transpose(PrepareContext& ctx) {
         ys[d] = xs[perm[d]];
     }
     ctx.set_out_shape(0, ys);
-    std::vector<int64_t> in_stride(rank, 1);
-    for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * xs[d + 1];
-    std::vector<int64_t> src_stride(rank);  // input stride of each output dim
-    for (int d = 0; d < rank; ++d) src_stride[d] = in_stride[perm[d]];
-    const size_t es = dtype_size(ctx.out_dtype(0));
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-        strided_copy(in[0]->raw(), out[0]->raw(), es, ys, 0, src_stride);
+    const exec::StridedCopy copy = exec::transpose_copy(xs, perm, dtype_size(ctx.out_dtype(0)));
+    return make_kernel([copy](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
+        copy.run(in[0]->raw(), out[0]->raw());
     });
 }
 

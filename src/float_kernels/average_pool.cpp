@@ -20,7 +20,7 @@ struct MeanReducer {
 class AveragePoolKernel : public FloatKernel {
 public:
     AveragePoolKernel(const PoolShape& s, bool include_pad) : plan_(s), reducer_{include_pad} {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         plan_.run(in[0]->data<float>(), out[0]->data<float>(), reducer_);
     }
 

@@ -30,30 +30,31 @@ void infer_batch_normalization(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_batch_normalization(const Node& node, const Graph&) {
     const float epsilon = node.attr_float("epsilon", 1e-5f);
-    return make_kernel([epsilon](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) {
-        const Tensor& x = *in[0];
-        const int64_t n = x.dim(0), c = x.dim(1);
-        const int64_t plane = (n > 0 && c > 0) ? x.numel() / (n * c) : 0;
-        const float* scale = in[1]->data<float>();
-        const float* bias = in[2]->data<float>();
-        const float* mean = in[3]->data<float>();
-        const float* var = in[4]->data<float>();
-        float* a = s.floats(static_cast<size_t>(2 * c));
-        float* b = a + c;
-        for (int64_t ch = 0; ch < c; ++ch) {
-            const double k = scale[ch] / std::sqrt(static_cast<double>(var[ch]) + epsilon);
-            a[ch] = static_cast<float>(k);
-            b[ch] = static_cast<float>(bias[ch] - mean[ch] * k);
-        }
-        const float* xp = x.data<float>();
-        float* yp = out[0]->data<float>();
-        for (int64_t i = 0; i < n; ++i)
+    return make_kernel(
+        [epsilon](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) {
+            const Tensor& x = *in[0];
+            const int64_t n = x.dim(0), c = x.dim(1);
+            const int64_t plane = (n > 0 && c > 0) ? x.numel() / (n * c) : 0;
+            const float* scale = in[1]->data<float>();
+            const float* bias = in[2]->data<float>();
+            const float* mean = in[3]->data<float>();
+            const float* var = in[4]->data<float>();
+            float* a = s.get<float>(0, static_cast<size_t>(2 * c));
+            float* b = a + c;
             for (int64_t ch = 0; ch < c; ++ch) {
-                const int64_t base = (i * c + ch) * plane;
-                const float ka = a[ch], kb = b[ch];
-                for (int64_t j = 0; j < plane; ++j) yp[base + j] = xp[base + j] * ka + kb;
+                const double k = scale[ch] / std::sqrt(static_cast<double>(var[ch]) + epsilon);
+                a[ch] = static_cast<float>(k);
+                b[ch] = static_cast<float>(bias[ch] - mean[ch] * k);
             }
-    });
+            const float* xp = x.data<float>();
+            float* yp = out[0]->data<float>();
+            for (int64_t i = 0; i < n; ++i)
+                for (int64_t ch = 0; ch < c; ++ch) {
+                    const int64_t base = (i * c + ch) * plane;
+                    const float ka = a[ch], kb = b[ch];
+                    for (int64_t j = 0; j < plane; ++j) yp[base + j] = xp[base + j] * ka + kb;
+                }
+        });
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "float_kernels/broadcast.hpp"
+#include "exec/broadcast.hpp"
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
@@ -34,7 +34,7 @@ T arith(T a, T b, const Node& node) {
         if constexpr (kOp == Arith::Sub) return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
         if constexpr (kOp == Arith::Mul) return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
         if constexpr (kOp == Arith::Div) {
-            if (b == 0) node_fail(node, "integer division by zero");
+            if (b == 0) throw_node_error(node, "integer division by zero");
             if (b == -1) return static_cast<T>(U{0} - static_cast<U>(a));  // INT_MIN / -1 overflows in C++
             return static_cast<T>(a / b);
         }
@@ -90,7 +90,7 @@ void infer_binary(InferContext& ctx, bool same_dtype) {
 }
 
 struct BinaryShapes {
-    BroadcastPlan plan;
+    exec::BroadcastPlan plan;
     Shape out;
 };
 
@@ -98,14 +98,14 @@ BinaryShapes binary_shapes(const Node& node, const Graph& graph) {
     const Shape& a = graph.value(node.inputs.at(0)).shape;
     const Shape& b = graph.value(node.inputs.at(1)).shape;
     const Shape& out = graph.value(node.outputs.at(0)).shape;
-    return {BroadcastPlan(a, b, out), out};
+    return {exec::BroadcastPlan(a, b, out), out};
 }
 
 template <Arith kOp>
 std::unique_ptr<FloatKernel> prepare_arith(const Node& node, const Graph& graph) {
     const DType dtype = graph.value(node.inputs.at(0)).dtype;
     return make_kernel([s = binary_shapes(node, graph), dtype, node](const std::vector<const Tensor*>& in,
-                                                                     const std::vector<Tensor*>& out, Scratch&) {
+                                                                     const std::vector<Tensor*>& out, KernelScratch&) {
         expect_shape(*in[0], s.plan.a_shape(), node);
         expect_shape(*in[1], s.plan.b_shape(), node);
         dispatch_arith(dtype, [&](auto tag) {
@@ -120,7 +120,7 @@ std::unique_ptr<FloatKernel> prepare_pow(const Node& node, const Graph& graph) {
     const DType base_type = graph.value(node.inputs.at(0)).dtype;
     const DType exp_type = graph.value(node.inputs.at(1)).dtype;
     return make_kernel([s = binary_shapes(node, graph), base_type, exp_type, node](
-                           const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+                           const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         expect_shape(*in[0], s.plan.a_shape(), node);
         expect_shape(*in[1], s.plan.b_shape(), node);
         dispatch_arith(base_type, [&](auto base_tag) {

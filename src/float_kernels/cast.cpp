@@ -46,7 +46,8 @@ void infer_cast(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_cast(const Node& node, const Graph& graph) {
     const DType from = graph.value(node.inputs.at(0)).dtype, to = target_dtype(node);
-    return make_kernel([from, to](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([from, to](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                                  KernelScratch&) {
         const int64_t n = in[0]->numel();
         dispatch_numeric(from, [&](auto src_tag) {
             using S = decltype(src_tag);

@@ -38,7 +38,8 @@ std::unique_ptr<FloatKernel> prepare_clip(const Node& node, const Graph& graph) 
     const float attr_min = node.attr_float("min", -std::numeric_limits<float>::max());
     const float attr_max = node.attr_float("max", std::numeric_limits<float>::max());
     return make_kernel(
-        [dtype, attr_min, attr_max](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+        [dtype, attr_min, attr_max](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                                    KernelScratch&) {
             dispatch_arith(dtype, [&](auto tag) {
                 using T = decltype(tag);
                 T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();

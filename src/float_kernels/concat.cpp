@@ -1,7 +1,6 @@
 // Concat (any dtype): joins the inputs along `axis` (required; negative from opset 11). All inputs share the
 // dtype, the rank and every other dimension; inputs that are empty along the axis contribute nothing.
-#include <cstring>
-
+#include "exec/axis_parts.hpp"
 #include "float_kernels/op_helpers.hpp"
 
 namespace espq::kernels {
@@ -35,28 +34,18 @@ void infer_concat(InferContext& ctx) {
 std::unique_ptr<FloatKernel> prepare_concat(const Node& node, const Graph& graph) {
     const Value& first = graph.value(node.inputs.at(0));
     const int axis = normalize_axis(node, node.attr_int("axis", 0), static_cast<int64_t>(first.shape.size()), "axis");
-    int64_t outer = 1;
-    for (int k = 0; k < axis; ++k) outer *= first.shape[k];
-    // Bytes each input contributes per outer index.
-    std::vector<size_t> chunks;
     std::vector<Shape> shapes;
+    std::vector<int64_t> extents;
     for (int v : node.inputs) {
-        const Shape& s = graph.value(v).shape;
-        int64_t n = 1;
-        for (size_t k = axis; k < s.size(); ++k) n *= s[k];
-        chunks.push_back(static_cast<size_t>(n) * dtype_size(first.dtype));
-        shapes.push_back(s);
+        shapes.push_back(graph.value(v).shape);
+        extents.push_back(shapes.back()[axis]);
     }
-    return make_kernel(
-        [outer, chunks, shapes, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-            for (size_t i = 0; i < in.size(); ++i) expect_shape(*in[i], shapes[i], node);
-            uint8_t* dst = out[0]->raw();
-            for (int64_t o = 0; o < outer; ++o)
-                for (size_t i = 0; i < in.size(); ++i) {
-                    if (chunks[i]) std::memcpy(dst, in[i]->raw() + static_cast<size_t>(o) * chunks[i], chunks[i]);
-                    dst += chunks[i];
-                }
-        });
+    const exec::AxisParts parts(graph.value(node.outputs.at(0)).shape, axis, extents, dtype_size(first.dtype));
+    return make_kernel([parts, shapes, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                                             KernelScratch&) {
+        for (size_t i = 0; i < in.size(); ++i) expect_shape(*in[i], shapes[i], node);
+        parts.concat(in, *out[0]);
+    });
 }
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Concat", infer_concat, prepare_concat});

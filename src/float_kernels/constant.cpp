@@ -15,16 +15,16 @@ const char* const kUnsupportedAttrs[] = {"sparse_value", "value_string", "value_
 Tensor constant_value(const Node& node) {
     for (const char* a : kUnsupportedAttrs)
         if (node.has_attr(a))
-            node_fail(node,
-                      std::string("attribute '") + a + "' is not supported; espq handles numeric dense constants");
+            throw_node_error(
+                node, std::string("attribute '") + a + "' is not supported; espq handles numeric dense constants");
     int given = 0;
     for (const char* a : kValueAttrs) given += node.has_attr(a) ? 1 : 0;
     if (given != 1)
-        node_fail(node, "needs exactly one of value, value_float, value_floats, value_int, value_ints (got " +
-                            std::to_string(given) + ")");
+        throw_node_error(node, "needs exactly one of value, value_float, value_floats, value_int, value_ints (got " +
+                                   std::to_string(given) + ")");
     if (node.has_attr("value")) {
         const Tensor* t = node.attr_tensor("value");
-        if (!t) node_fail(node, "attribute 'value' must be a tensor");
+        if (!t) throw_node_error(node, "attribute 'value' must be a tensor");
         return *t;
     }
     if (node.has_attr("value_float")) return Tensor::scalar<float>(node.attr_float("value_float", 0.f));
@@ -45,11 +45,11 @@ void infer_constant(InferContext& ctx) {
 }
 
 std::unique_ptr<FloatKernel> prepare_constant(const Node& node, const Graph&) {
-    return make_kernel(
-        [value = constant_value(node)](const std::vector<const Tensor*>&, const std::vector<Tensor*>& out, Scratch&) {
-            invariant(out[0]->nbytes() == value.nbytes(), "Constant: output size differs from the attribute");
-            if (value.nbytes()) std::memcpy(out[0]->raw(), value.raw(), value.nbytes());
-        });
+    return make_kernel([value = constant_value(node)](const std::vector<const Tensor*>&,
+                                                      const std::vector<Tensor*>& out, KernelScratch&) {
+        invariant(out[0]->nbytes() == value.nbytes(), "Constant: output size differs from the attribute");
+        if (value.nbytes()) std::memcpy(out[0]->raw(), value.raw(), value.nbytes());
+    });
 }
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Constant", infer_constant, prepare_constant});

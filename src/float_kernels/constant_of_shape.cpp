@@ -10,7 +10,7 @@ namespace {
 
 Tensor fill_value(const Node& node) {
     if (const Tensor* v = node.attr_tensor("value")) return *v;
-    if (node.has_attr("value")) node_fail(node, "attribute 'value' must be a one-element tensor");
+    if (node.has_attr("value")) throw_node_error(node, "attribute 'value' must be a one-element tensor");
     return Tensor::scalar<float>(0.f);
 }
 
@@ -29,7 +29,7 @@ void infer_constant_of_shape(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_constant_of_shape(const Node& node, const Graph&) {
     return make_kernel(
-        [value = fill_value(node)](const std::vector<const Tensor*>&, const std::vector<Tensor*>& out, Scratch&) {
+        [value = fill_value(node)](const std::vector<const Tensor*>&, const std::vector<Tensor*>& out, KernelScratch&) {
             const size_t es = value.nbytes();
             uint8_t* dst = out[0]->raw();
             for (int64_t i = 0; i < out[0]->numel(); ++i) std::memcpy(dst + i * es, value.raw(), es);

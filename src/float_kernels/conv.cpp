@@ -88,7 +88,8 @@ public:
         tile_ = std::max<int64_t>(tile_, 1);
     }
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& scratch) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+             KernelScratch& scratch) const override {
         const float* x = in[0]->data<float>();
         const float* w = in[1]->data<float>();
         const float* bias = (in.size() > 2 && in[2]) ? in[2]->data<float>() : nullptr;
@@ -169,10 +170,10 @@ private:
         }
     }
 
-    void im2col_gemm(const float* xg, const float* wg, float* yg, Scratch& scratch) const {
+    void im2col_gemm(const float* xg, const float* wg, float* yg, KernelScratch& scratch) const {
         const int64_t rows = s_.group_in() * p_.taps();
         const int64_t plane = p_.out_plane();
-        float* col = scratch.floats(static_cast<size_t>(rows * tile_));
+        float* col = scratch.get<float>(0, static_cast<size_t>(rows * tile_));
         ConstRowMap wm(wg, s_.group_out(), rows);
         for (int64_t p0 = 0; p0 < plane; p0 += tile_) {
             const int64_t count = std::min(tile_, plane - p0);
@@ -187,8 +188,8 @@ private:
     // phases (column ix goes to phase ix % stride_w, slot ix / stride_w), so that every tap reads a contiguous
     // run of the staged row for a whole output row, whatever the stride. Without padding and with stride 1
     // the input plane is read in place.
-    void depthwise(const float* xn, const float* w, const float* bias, float* yn, Scratch& scratch) const {
-        float* staged = staged_ ? scratch.floats(static_cast<size_t>(staged_rows_ * row_len_)) : nullptr;
+    void depthwise(const float* xn, const float* w, const float* bias, float* yn, KernelScratch& scratch) const {
+        float* staged = staged_ ? scratch.get<float>(0, static_cast<size_t>(staged_rows_ * row_len_)) : nullptr;
         if (staged) std::fill(staged, staged + staged_rows_ * row_len_, 0.f);  // padding stays zero for all channels
         const int64_t s = p_.stride_w;
         const int64_t taps = p_.taps();

@@ -6,37 +6,38 @@ ConvShape conv_shape(const Node& node, const Shape& x, const Shape& w, ConvKind 
     const bool forward = kind == ConvKind::Forward;
     const char* w_layout = forward ? "(M, C/group, kernel...)" : "(C, M/group, kernel...)";
     if (x.size() != 3 && x.size() != 4)
-        node_fail(node, "input X has shape " + shape_str(x) + "; only 1-D (N,C,W) and 2-D (N,C,H,W) inputs are "
-                        "supported");
+        throw_node_error(node, "input X has shape " + shape_str(x) +
+                                   "; only 1-D (N,C,W) and 2-D (N,C,H,W) inputs are "
+                                   "supported");
     if (w.size() != x.size())
-        node_fail(node, "weight W has shape " + shape_str(w) + " but X has rank " + std::to_string(x.size()) +
-                            "; W must be " + w_layout);
+        throw_node_error(node, "weight W has shape " + shape_str(w) + " but X has rank " + std::to_string(x.size()) +
+                                   "; W must be " + w_layout);
     ConvShape s;
     s.batch = x[0];
     s.in_channels = x[1];
     s.group = node.attr_int("group", 1);
-    if (s.group < 1) node_fail(node, "attribute group=" + std::to_string(s.group) + " must be >= 1");
+    if (s.group < 1) throw_node_error(node, "attribute group=" + std::to_string(s.group) + " must be >= 1");
     if (s.in_channels % s.group != 0)
-        node_fail(node, "group=" + std::to_string(s.group) + " must divide the input channels (" +
-                            std::to_string(s.in_channels) + ")");
+        throw_node_error(node, "group=" + std::to_string(s.group) + " must divide the input channels (" +
+                                   std::to_string(s.in_channels) + ")");
     if (forward) {
         s.out_channels = w[0];
         if (s.out_channels % s.group != 0)
-            node_fail(node, "group=" + std::to_string(s.group) + " must divide the output channels (" +
-                                std::to_string(s.out_channels) + ")");
+            throw_node_error(node, "group=" + std::to_string(s.group) + " must divide the output channels (" +
+                                       std::to_string(s.out_channels) + ")");
         if (w[1] != s.in_channels / s.group)
-            node_fail(node, "weight W has shape " + shape_str(w) + ": dimension 1 must be C/group = " +
-                                std::to_string(s.in_channels / s.group));
+            throw_node_error(node, "weight W has shape " + shape_str(w) +
+                                       ": dimension 1 must be C/group = " + std::to_string(s.in_channels / s.group));
     } else {
         if (w[0] != s.in_channels)
-            node_fail(node, "weight W has shape " + shape_str(w) + ": dimension 0 must be the input channels (" +
-                                std::to_string(s.in_channels) + ")");
+            throw_node_error(node, "weight W has shape " + shape_str(w) + ": dimension 0 must be the input channels (" +
+                                       std::to_string(s.in_channels) + ")");
         s.out_channels = w[1] * s.group;
     }
     const Dims kernel = spatial_dims(w);
     if (node.has_attr("kernel_shape") && node.attr_ints("kernel_shape") != kernel)
-        node_fail(node, "attribute kernel_shape=" + shape_str(node.attr_ints("kernel_shape")) +
-                            " does not match the weight's spatial shape " + shape_str(kernel));
+        throw_node_error(node, "attribute kernel_shape=" + shape_str(node.attr_ints("kernel_shape")) +
+                                   " does not match the weight's spatial shape " + shape_str(kernel));
     s.win = plane_window(forward ? forward_window(node, spatial_dims(x), kernel, CeilMode::Floor, true)
                                  : transposed_window(node, spatial_dims(x), kernel));
     return s;

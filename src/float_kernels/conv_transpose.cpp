@@ -16,14 +16,15 @@ class ConvTransposeKernel : public FloatKernel {
 public:
     explicit ConvTransposeKernel(const ConvShape& s) : s_(s), p_(s.win) {}
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& scratch) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+             KernelScratch& scratch) const override {
         const float* x = in[0]->data<float>();
         const float* w = in[1]->data<float>();
         const float* bias = (in.size() > 2 && in[2]) ? in[2]->data<float>() : nullptr;
         float* y = out[0]->data<float>();
         const int64_t in_plane = p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w;
         const int64_t rows = s_.group_out() * p_.taps();
-        float* col = scratch.floats(static_cast<size_t>(rows * in_plane));
+        float* col = scratch.get<float>(0, static_cast<size_t>(rows * in_plane));
         RowMap cm(col, rows, in_plane);
         for (int64_t n = 0; n < s_.batch; ++n) {
             for (int64_t grp = 0; grp < s_.group; ++grp) {

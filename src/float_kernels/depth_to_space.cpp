@@ -9,15 +9,15 @@ namespace {
 
 bool crd_mode(const Node& node) {
     const std::string mode = node.attr_string("mode", "DCR");
-    if (mode != "DCR" && mode != "CRD") node_fail(node, "attribute mode='" + mode + "' must be DCR or CRD");
+    if (mode != "DCR" && mode != "CRD") throw_node_error(node, "attribute mode='" + mode + "' must be DCR or CRD");
     return mode == "CRD";
 }
 
 Shape output_shape(const Node& node, const Shape& x) {
     const int64_t b = blocksize_attr(node);
     if (x[1] % (b * b) != 0)
-        node_fail(node, "input channels " + std::to_string(x[1]) + " are not divisible by blocksize^2 = " +
-                            std::to_string(b * b));
+        throw_node_error(node, "input channels " + std::to_string(x[1]) +
+                                   " are not divisible by blocksize^2 = " + std::to_string(b * b));
     return {x[0], x[1] / (b * b), x[2] * b, x[3] * b};
 }
 

@@ -33,7 +33,7 @@ void infer_dropout(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_dropout(const Node& node, const Graph& graph) {
     const DType mask = node.outputs.size() > 1 ? graph.value(node.outputs[1]).dtype : DType::Undefined;
-    return make_kernel([mask](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([mask](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         if (in[0]->nbytes()) std::memcpy(out[0]->raw(), in[0]->raw(), in[0]->nbytes());
         if (out.size() > 1 && out[1]) {
             dispatch_numeric(mask, [&](auto tag) {

@@ -1,12 +1,11 @@
-// Calls a generic lambda with a value of the C++ type that holds a tensor dtype, so one templated loop
-// serves every dtype a kernel accepts. `infer` rejects other dtypes first; reaching the default is a bug.
+// The dtype sets of the float executor's kernels, dispatched through exec::dispatch_dtype. `infer` rejects
+// other dtypes first; reaching one in a kernel is a bug.
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include <utility>
 
-#include "espq/error.hpp"
 #include "espq/tensor.hpp"
+#include "exec/dtype_dispatch.hpp"
 
 namespace espq::kernels {
 
@@ -17,22 +16,7 @@ inline bool is_arith_dtype(DType t) {
 
 template <typename F>
 void dispatch_arith(DType t, F&& f) {
-    switch (t) {
-        case DType::Float32:
-            f(float{});
-            break;
-        case DType::Float64:
-            f(double{});
-            break;
-        case DType::Int32:
-            f(int32_t{});
-            break;
-        case DType::Int64:
-            f(int64_t{});
-            break;
-        default:
-            throw InternalError(std::string("arithmetic kernel reached with dtype ") + dtype_name(t));
-    }
+    exec::dispatch_dtype<DType::Float32, DType::Float64, DType::Int32, DType::Int64>(t, std::forward<F>(f));
 }
 
 // Every dtype with a C++ value type (Float16 and String have none).
@@ -43,31 +27,9 @@ inline bool is_numeric_dtype(DType t) {
 
 template <typename F>
 void dispatch_numeric(DType t, F&& f) {
-    switch (t) {
-        case DType::Int8:
-            f(int8_t{});
-            break;
-        case DType::UInt8:
-            f(uint8_t{});
-            break;
-        case DType::Int16:
-            f(int16_t{});
-            break;
-        case DType::UInt16:
-            f(uint16_t{});
-            break;
-        case DType::UInt32:
-            f(uint32_t{});
-            break;
-        case DType::UInt64:
-            f(uint64_t{});
-            break;
-        case DType::Bool:
-            f(bool{});
-            break;
-        default:
-            dispatch_arith(t, f);
-    }
+    using D = DType;
+    exec::dispatch_dtype<D::Float32, D::Float64, D::Int32, D::Int64, D::Int8, D::UInt8, D::Int16, D::UInt16, D::UInt32,
+                         D::UInt64, D::Bool>(t, std::forward<F>(f));
 }
 
 }  // namespace espq::kernels

@@ -3,27 +3,24 @@
 // serves every fixed-width dtype.
 #pragma once
 
-#include <cstdint>
 #include <string>
+#include <utility>
 
+#include "espq/error.hpp"
 #include "espq/tensor.hpp"
+#include "exec/dtype_dispatch.hpp"
 
 namespace espq::kernels {
 
 inline bool has_element_width(DType t) {
-    const size_t w = dtype_size(t);
-    return w == 1 || w == 2 || w == 4 || w == 8;
+    return exec::is_word_width(dtype_size(t));
 }
 
 template <typename F>
 void visit_element_width(DType t, F&& f) {
-    switch (dtype_size(t)) {
-        case 1: f(uint8_t{}); break;
-        case 2: f(uint16_t{}); break;
-        case 4: f(uint32_t{}); break;
-        case 8: f(uint64_t{}); break;
-        default: throw InternalError(std::string("data-movement kernel reached with dtype ") + dtype_name(t));
-    }
+    if (!has_element_width(t))
+        throw InternalError(std::string("data-movement kernel reached with dtype ") + dtype_name(t));
+    exec::dispatch_word_width(dtype_size(t), std::forward<F>(f));
 }
 
 }  // namespace espq::kernels

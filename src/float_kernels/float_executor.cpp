@@ -6,7 +6,7 @@
 namespace espq {
 
 // The prepared kernels and the run loop (src/common/graph_runner.hpp).
-struct FloatExecutor::Impl : GraphRunner<FloatKernel, Scratch> {};
+struct FloatExecutor::Impl : GraphRunner<Kernel, KernelScratch> {};
 
 FloatExecutor::FloatExecutor(const Graph& graph) : impl_(std::make_unique<Impl>()) {
     if (graph.semantics != Semantics::OnnxFloat)

@@ -6,13 +6,14 @@
 #include <memory>
 
 #include "espq/float_ops.hpp"
+#include "espq/node_error.hpp"
 
 namespace espq {
 
 class FusedReluKernel : public FloatKernel {
 public:
     explicit FusedReluKernel(std::unique_ptr<FloatKernel> inner) : inner_(std::move(inner)) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& s) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) const override {
         inner_->run(in, out, s);
         float* p = out[0]->data<float>();
         const int64_t n = out[0]->numel();
@@ -28,8 +29,7 @@ inline std::unique_ptr<FloatKernel> with_fused_activation(const Node& node, std:
     const std::string act = node.attr_string("activation", "Linear");
     if (act == "Linear") return k;
     if (act == "Relu") return std::make_unique<FusedReluKernel>(std::move(k));
-    throw UnsupportedError("node '" + node.name + "' (" + node.op_type + "): fused activation '" + act +
-                           "' is not supported");
+    throw_node_unsupported(node, "fused activation '" + act + "' is not supported");
 }
 
 }  // namespace espq

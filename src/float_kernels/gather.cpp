@@ -17,9 +17,9 @@ int gather_axis(const Node& node, const Graph& graph) {
 // Index `i` mapped to [0, dim), or an error naming it.
 int64_t resolve_index(const Node& node, int64_t i, int64_t dim) {
     if (i < -dim || i >= dim)
-        node_fail(node, "index " + std::to_string(i) + " is out of range for a gathered axis of size " +
-                            std::to_string(dim) + " (valid: " + std::to_string(-dim) + ".." + std::to_string(dim - 1) +
-                            ")");
+        throw_node_error(node, "index " + std::to_string(i) + " is out of range for a gathered axis of size " +
+                                   std::to_string(dim) + " (valid: " + std::to_string(-dim) + ".." +
+                                   std::to_string(dim - 1) + ")");
     return i < 0 ? i + dim : i;
 }
 
@@ -48,7 +48,7 @@ std::unique_ptr<FloatKernel> prepare_gather(const Node& node, const Graph& graph
     const size_t chunk = static_cast<size_t>(inner) * dtype_size(data.dtype);
     const DType index_type = graph.value(node.inputs.at(1)).dtype;
     return make_kernel(
-        [=, shape = data.shape](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+        [=, shape = data.shape](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
             expect_shape(*in[0], shape, node);
             const int64_t count = in[1]->numel();
             const uint8_t* src = in[0]->raw();

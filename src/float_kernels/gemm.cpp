@@ -21,25 +21,25 @@ GemmShape gemm_shape(const Node& node, const Shape& a, const Shape& b, const Sha
     s.alpha = node.attr_float("alpha", 1.f);
     s.beta = node.attr_float("beta", 1.f);
     if (a.size() != 2 || b.size() != 2)
-        node_fail(node, "A has shape " + shape_str(a) + " and B has shape " + shape_str(b) +
-                            "; Gemm needs 2-D A and B (use MatMul for other ranks)");
+        throw_node_error(node, "A has shape " + shape_str(a) + " and B has shape " + shape_str(b) +
+                                   "; Gemm needs 2-D A and B (use MatMul for other ranks)");
     s.m = s.trans_a ? a[1] : a[0];
     s.k = s.trans_a ? a[0] : a[1];
     const int64_t kb = s.trans_b ? b[1] : b[0];
     s.n = s.trans_b ? b[0] : b[1];
     if (kb != s.k)
-        node_fail(node, "inner dimensions differ: A" + std::string(s.trans_a ? "^T" : "") + " is " +
-                            std::to_string(s.m) + "x" + std::to_string(s.k) + " but B" + (s.trans_b ? "^T" : "") +
-                            " is " + std::to_string(kb) + "x" + std::to_string(s.n));
+        throw_node_error(node, "inner dimensions differ: A" + std::string(s.trans_a ? "^T" : "") + " is " +
+                                   std::to_string(s.m) + "x" + std::to_string(s.k) + " but B" +
+                                   (s.trans_b ? "^T" : "") + " is " + std::to_string(kb) + "x" + std::to_string(s.n));
     if (c) {
         if (c->size() > 2)
-            node_fail(node, "C has shape " + shape_str(*c) + "; it must broadcast to (M, N) = (" +
-                                std::to_string(s.m) + ", " + std::to_string(s.n) + ")");
+            throw_node_error(node, "C has shape " + shape_str(*c) + "; it must broadcast to (M, N) = (" +
+                                       std::to_string(s.m) + ", " + std::to_string(s.n) + ")");
         s.c_rows = c->size() == 2 ? (*c)[0] : 1;
         s.c_cols = c->empty() ? 1 : c->back();
         if ((s.c_rows != 1 && s.c_rows != s.m) || (s.c_cols != 1 && s.c_cols != s.n))
-            node_fail(node, "C has shape " + shape_str(*c) + ", which does not broadcast to (M, N) = (" +
-                                std::to_string(s.m) + ", " + std::to_string(s.n) + ")");
+            throw_node_error(node, "C has shape " + shape_str(*c) + ", which does not broadcast to (M, N) = (" +
+                                       std::to_string(s.m) + ", " + std::to_string(s.n) + ")");
     }
     return s;
 }
@@ -48,7 +48,7 @@ class GemmKernel : public FloatKernel {
 public:
     explicit GemmKernel(const GemmShape& s) : s_(s) {}
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         const Tensor* c = in.size() > 2 ? in[2] : nullptr;
         RowMap y(out[0]->data<float>(), s_.m, s_.n);
         if (c && s_.beta != 0.f) {

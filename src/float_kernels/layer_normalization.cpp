@@ -13,8 +13,8 @@ namespace {
 int64_t normalized_axis(const Node& node, int64_t rank) {
     const int64_t axis = node.attr_int("axis", -1);
     if (axis < -rank || axis >= rank)
-        node_fail(node, "attribute axis=" + std::to_string(axis) + " is out of range for X of rank " +
-                            std::to_string(rank));
+        throw_node_error(
+            node, "attribute axis=" + std::to_string(axis) + " is out of range for X of rank " + std::to_string(rank));
     return axis < 0 ? axis + rank : axis;
 }
 
@@ -78,32 +78,32 @@ std::unique_ptr<FloatKernel> prepare_layer_normalization(const Node& node, const
     const int64_t axis = normalized_axis(node, static_cast<int64_t>(x.size()));
     const Shape normalized(x.begin() + axis, x.end());
     const double epsilon = node.attr_float("epsilon", 1e-5f);
-    return make_kernel([normalized, epsilon](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
-                                              Scratch& s) {
-        const int64_t d = shape_numel(normalized);
-        const int64_t rows = d ? in[0]->numel() / d : 0;
-        float* scale = s.floats(static_cast<size_t>(2 * d));
-        float* bias = scale + d;
-        expand(*in[1], normalized, scale);
-        if (in.size() > 2 && in[2])
-            expand(*in[2], normalized, bias);
-        else
-            std::fill(bias, bias + d, 0.f);
-        const float* xp = in[0]->data<float>();
-        float* yp = out[0]->data<float>();
-        for (int64_t r = 0; r < rows; ++r) {
-            const float* xr = xp + r * d;
-            float* yr = yp + r * d;
-            double sum = 0;
-            for (int64_t j = 0; j < d; ++j) sum += xr[j];
-            const double mean = sum / static_cast<double>(d);
-            double sq = 0;
-            for (int64_t j = 0; j < d; ++j) sq += (xr[j] - mean) * (xr[j] - mean);
-            const double inv_std = 1.0 / std::sqrt(sq / static_cast<double>(d) + epsilon);
-            for (int64_t j = 0; j < d; ++j)
-                yr[j] = static_cast<float>((xr[j] - mean) * inv_std) * scale[j] + bias[j];
-        }
-    });
+    return make_kernel(
+        [normalized, epsilon](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& s) {
+            const int64_t d = shape_numel(normalized);
+            const int64_t rows = d ? in[0]->numel() / d : 0;
+            float* scale = s.get<float>(0, static_cast<size_t>(2 * d));
+            float* bias = scale + d;
+            expand(*in[1], normalized, scale);
+            if (in.size() > 2 && in[2])
+                expand(*in[2], normalized, bias);
+            else
+                std::fill(bias, bias + d, 0.f);
+            const float* xp = in[0]->data<float>();
+            float* yp = out[0]->data<float>();
+            for (int64_t r = 0; r < rows; ++r) {
+                const float* xr = xp + r * d;
+                float* yr = yp + r * d;
+                double sum = 0;
+                for (int64_t j = 0; j < d; ++j) sum += xr[j];
+                const double mean = sum / static_cast<double>(d);
+                double sq = 0;
+                for (int64_t j = 0; j < d; ++j) sq += (xr[j] - mean) * (xr[j] - mean);
+                const double inv_std = 1.0 / std::sqrt(sq / static_cast<double>(d) + epsilon);
+                for (int64_t j = 0; j < d; ++j)
+                    yr[j] = static_cast<float>((xr[j] - mean) * inv_std) * scale[j] + bias[j];
+            }
+        });
 }
 
 }  // namespace

@@ -31,13 +31,14 @@ struct Operands {
 };
 
 Operands promote(const Node& node, const Shape& a, const Shape& b) {
-    if (a.empty() || b.empty()) node_fail(node, "MatMul inputs must have rank >= 1 (got a scalar)");
+    if (a.empty() || b.empty()) throw_node_error(node, "MatMul inputs must have rank >= 1 (got a scalar)");
     Operands o{a, b, a.size() == 1, b.size() == 1};
     if (o.a_vector) o.a.insert(o.a.begin(), 1);
     if (o.b_vector) o.b.push_back(1);
     if (o.b[o.b.size() - 2] != o.a.back())
-        node_fail(node, "inner dimensions differ: A has shape " + shape_str(a) + " and B has shape " + shape_str(b) +
-                            " (A's last axis must equal B's " + (o.b_vector ? "only" : "second-to-last") + " axis)");
+        throw_node_error(node, "inner dimensions differ: A has shape " + shape_str(a) + " and B has shape " +
+                                   shape_str(b) + " (A's last axis must equal B's " +
+                                   (o.b_vector ? "only" : "second-to-last") + " axis)");
     return o;
 }
 
@@ -92,7 +93,7 @@ class MatMulKernel : public FloatKernel {
 public:
     explicit MatMulKernel(MatMulPlan p) : p_(std::move(p)) {}
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         const float* a = in[0]->data<float>();
         const float* b = in[1]->data<float>();
         float* y = out[0]->data<float>();

@@ -17,7 +17,7 @@ struct MaxReducer {
 class MaxPoolKernel : public FloatKernel {
 public:
     explicit MaxPoolKernel(const PoolShape& s) : plan_(s) {}
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         plan_.run(in[0]->data<float>(), out[0]->data<float>(), MaxReducer{});
     }
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "float_kernels/broadcast.hpp"
+#include "exec/broadcast.hpp"
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
@@ -40,13 +40,13 @@ std::unique_ptr<FloatKernel> prepare_minmax(const Node& node, const Graph& graph
     const int n = node.num_inputs();
     // Step 0 combines inputs 0 and 1 (or broadcasts input 0 alone); each later step folds input k into the
     // output in place.
-    std::vector<BroadcastPlan> steps;
+    std::vector<exec::BroadcastPlan> steps;
     const Shape& first = graph.value(node.inputs[0]).shape;
     steps.emplace_back(first, n > 1 ? graph.value(node.inputs[1]).shape : first, out);
     for (int k = 2; k < n; ++k) steps.emplace_back(out, graph.value(node.inputs[k]).shape, out);
     const DType dtype = graph.value(node.inputs[0]).dtype;
     return make_kernel(
-        [steps, dtype, n, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& o, Scratch&) {
+        [steps, dtype, n, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& o, KernelScratch&) {
             expect_shape(*in[0], steps[0].a_shape(), node);
             for (int k = 1; k < n; ++k)
                 expect_shape(*in[k], k == 1 ? steps[0].b_shape() : steps[k - 1].b_shape(), node);

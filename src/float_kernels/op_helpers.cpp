@@ -53,8 +53,8 @@ void set_output(const InferContext& ctx, int i, DType dtype, Shape shape) {
 
 int normalize_axis(const Node& node, int64_t axis, int64_t rank, const std::string& attr) {
     if (axis < -rank || axis >= rank)
-        node_fail(node, attr + " " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank) +
-                            " (valid: " + std::to_string(-rank) + ".." + std::to_string(rank - 1) + ")");
+        throw_node_error(node, attr + " " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank) +
+                                   " (valid: " + std::to_string(-rank) + ".." + std::to_string(rank - 1) + ")");
     return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
@@ -64,7 +64,7 @@ std::vector<int> normalize_axes(const Node& node, const std::vector<int64_t>& ax
     std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(rank, 0)), false);
     for (int64_t a : axes) {
         int n = normalize_axis(node, a, rank, attr);
-        if (seen[n]) node_fail(node, attr + " lists axis " + std::to_string(n) + " twice");
+        if (seen[n]) throw_node_error(node, attr + " lists axis " + std::to_string(n) + " twice");
         seen[n] = true;
         out.push_back(n);
     }
@@ -80,18 +80,19 @@ const Value* input_value(const Node& node, const Graph& graph, int i) {
 
 std::vector<int64_t> constant_ints(const Node& node, const Graph& graph, int i, const char* what) {
     const Value* v = input_value(node, graph, i);
-    if (!v) node_fail(node, "input " + std::to_string(i) + " (" + what + ") is required");
+    if (!v) throw_node_error(node, "input " + std::to_string(i) + " (" + what + ") is required");
     if (!v->constant)
-        node_fail(node, "input " + std::to_string(i) + " (" + what + ", '" + v->name +
-                            "') must be a constant: espq needs static shapes (fix the model's input shapes so that "
-                            "the shape computation folds, or replace it by an initializer)");
+        throw_node_error(node,
+                         "input " + std::to_string(i) + " (" + what + ", '" + v->name +
+                             "') must be a constant: espq needs static shapes (fix the model's input shapes so that "
+                             "the shape computation folds, or replace it by an initializer)");
     const Tensor& t = *v->constant;
     if (!dtype_is_integer(t.dtype()) || t.dtype() == DType::Bool)
-        node_fail(node, "input " + std::to_string(i) + " (" + what + ") must be an integer tensor, got " +
-                            dtype_name(t.dtype()));
+        throw_node_error(node, "input " + std::to_string(i) + " (" + what + ") must be an integer tensor, got " +
+                                   dtype_name(t.dtype()));
     if (t.rank() > 1)
-        node_fail(node, "input " + std::to_string(i) + " (" + what + ") must be a 1-D list, got shape " +
-                            shape_str(t.shape()));
+        throw_node_error(node, "input " + std::to_string(i) + " (" + what + ") must be a 1-D list, got shape " +
+                                   shape_str(t.shape()));
     return t.as_int64s();
 }
 
@@ -99,27 +100,29 @@ std::optional<std::vector<int64_t>> ints_from_attr_or_input(const Node& node, co
                                                             const std::string& attr, int input) {
     const bool has_input = node.input(input) >= 0;
     if (node.has_attr(attr) && has_input)
-        node_fail(node, "'" + attr + "' is given both as an attribute and as input " + std::to_string(input) +
-                            "; use the input (newer opsets) or the attribute (older opsets), not both");
+        throw_node_error(node, "'" + attr + "' is given both as an attribute and as input " + std::to_string(input) +
+                                   "; use the input (newer opsets) or the attribute (older opsets), not both");
     if (node.has_attr(attr)) return node.attr_ints(attr);
     if (has_input) return constant_ints(node, graph, input, attr.c_str());
     return std::nullopt;
 }
 
-std::vector<int64_t> contiguous_strides(const Shape& shape) {
-    std::vector<int64_t> s(shape.size(), 1);
-    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) s[i] = s[i + 1] * shape[i + 1];
-    return s;
-}
-
 void expect_shape(const Tensor& t, const Shape& shape, const Node& node) {
     if (t.shape() != shape)
-        throw InternalError("node '" + node.name + "' (" + node.op_type + "): prepared for shape " + shape_str(shape) +
-                            ", run with " + shape_str(t.shape()));
+        throw InternalError(node_label(node) + ": prepared for shape " + shape_str(shape) + ", run with " +
+                            shape_str(t.shape()));
+}
+
+std::unique_ptr<FloatKernel> make_strided_copy_kernel(exec::StridedCopy copy, const Shape& in_shape, const Node& node) {
+    return make_kernel([copy = std::move(copy), in_shape, node](const std::vector<const Tensor*>& in,
+                                                                const std::vector<Tensor*>& out, KernelScratch&) {
+        expect_shape(*in[0], in_shape, node);
+        copy.run(in[0]->raw(), out[0]->raw());
+    });
 }
 
 std::unique_ptr<FloatKernel> make_copy_kernel() {
-    return make_kernel([](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         invariant(in[0]->nbytes() == out[0]->nbytes(), "copy kernel: input and output sizes differ");
         if (in[0]->nbytes()) std::memcpy(out[0]->raw(), in[0]->raw(), in[0]->nbytes());
     });

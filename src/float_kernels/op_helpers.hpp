@@ -13,7 +13,10 @@
 
 #include "espq/float_ops.hpp"
 #include "espq/ir.hpp"
-#include "float_kernels/window.hpp"  // node_fail: the InferContext::error message for code that has only the Node
+#include "espq/node_error.hpp"
+#include "exec/loops.hpp"
+#include "exec/strided_copy.hpp"
+#include "float_kernels/window.hpp"
 
 namespace espq::kernels {
 
@@ -65,8 +68,8 @@ inline std::optional<std::vector<int64_t>> ints_from_attr_or_input(const InferCo
     return ints_from_attr_or_input(ctx.node, ctx.graph, attr, input);
 }
 
-// C-order element strides of a shape.
-std::vector<int64_t> contiguous_strides(const Shape& shape);
+// The kernel of an op whose single output is `copy` applied to its input 0 (of shape `in_shape`).
+std::unique_ptr<FloatKernel> make_strided_copy_kernel(exec::StridedCopy copy, const Shape& in_shape, const Node& node);
 
 // Run-time guard: the tensor the executor passes has the shape `infer` produced (an espq bug otherwise).
 void expect_shape(const Tensor& t, const Shape& shape, const Node& node);

@@ -40,10 +40,10 @@ PadPlan plan_pad(const Node& node, const Graph& graph) {
     else if (mode == "edge")
         p.mode = PadMode::Edge;
     else
-        node_fail(node, "mode='" + mode + "' is not supported (supported: constant, reflect, edge)");
+        throw_node_error(node, "mode='" + mode + "' is not supported (supported: constant, reflect, edge)");
     if (node.has_attr("pads"))
-        node_fail(node, "pads given as an attribute (opset < 11) is not supported; re-export with opset >= 11");
-    if (node.input(1) < 0) node_fail(node, "input 'pads' is required");
+        throw_node_error(node, "pads given as an attribute (opset < 11) is not supported; re-export with opset >= 11");
+    if (node.input(1) < 0) throw_node_error(node, "input 'pads' is required");
     p.in = graph.value(node.input(0)).shape;
     const int64_t rank = static_cast<int64_t>(p.in.size());
     std::vector<int> axes;
@@ -55,8 +55,8 @@ PadPlan plan_pad(const Node& node, const Graph& graph) {
     const std::vector<int64_t> pads = constant_ints(node, graph, 1, "pads");
     const size_t na = axes.size();
     if (pads.size() != 2 * na)
-        node_fail(node, "input 'pads' has " + std::to_string(pads.size()) + " values; expected " +
-                            std::to_string(2 * na) + " (begin and end for each padded axis)");
+        throw_node_error(node, "input 'pads' has " + std::to_string(pads.size()) + " values; expected " +
+                                   std::to_string(2 * na) + " (begin and end for each padded axis)");
     std::vector<int64_t> begin(rank, 0), end(rank, 0);
     for (size_t k = 0; k < na; ++k) {
         begin[axes[k]] = pads[k];
@@ -68,10 +68,10 @@ PadPlan plan_pad(const Node& node, const Graph& graph) {
         const int64_t n = p.in[d];
         p.out[d] = n + begin[d] + end[d];
         if (p.out[d] < 0)
-            node_fail(node, "pads " + std::to_string(begin[d]) + "/" + std::to_string(end[d]) + " on axis " +
-                                std::to_string(d) + " crop more than its size " + std::to_string(n));
+            throw_node_error(node, "pads " + std::to_string(begin[d]) + "/" + std::to_string(end[d]) + " on axis " +
+                                       std::to_string(d) + " crop more than its size " + std::to_string(n));
         if (n == 0 && p.out[d] > 0 && p.mode != PadMode::Constant)
-            node_fail(node, "mode='" + mode + "' cannot pad axis " + std::to_string(d) + ", which is empty");
+            throw_node_error(node, "mode='" + mode + "' cannot pad axis " + std::to_string(d) + ", which is empty");
         auto& src = p.source[d];
         src.resize(static_cast<size_t>(p.out[d]));
         for (int64_t o = 0; o < p.out[d]; ++o) {
@@ -96,7 +96,7 @@ public:
         for (size_t d = p_.in.size(); d-- > 1;) in_strides_[d - 1] = in_strides_[d] * p_.in[d];
     }
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         const Tensor* constant = in.size() > 2 ? in[2] : nullptr;
         visit_element_width(in[0]->dtype(), [&](auto tag) {
             using T = decltype(tag);

@@ -22,7 +22,7 @@ FloatOpDef pointwise_float_op(std::string op_type, Make make,
     };
     auto prepare = [make](const Node& node, const Graph&) {
         return make_kernel(
-            [f = make(node)](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+            [f = make(node)](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
                 invariant(in[0]->numel() == out[0]->numel(), "pointwise kernel: input and output sizes differ");
                 const float* x = in[0]->data<float>();
                 float* y = out[0]->data<float>();

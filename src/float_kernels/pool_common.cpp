@@ -6,27 +6,29 @@ namespace espq::kernels {
 
 PoolShape pool_shape(const Node& node, const Shape& x, PoolKind kind) {
     if (x.size() != 3 && x.size() != 4)
-        node_fail(node, "input X has shape " + shape_str(x) + "; only 1-D (N,C,W) and 2-D (N,C,H,W) pooling is "
-                        "supported");
-    if (!node.has_attr("kernel_shape")) node_fail(node, "attribute 'kernel_shape' is required");
+        throw_node_error(node, "input X has shape " + shape_str(x) +
+                                   "; only 1-D (N,C,W) and 2-D (N,C,H,W) pooling is "
+                                   "supported");
+    if (!node.has_attr("kernel_shape")) throw_node_error(node, "attribute 'kernel_shape' is required");
     const Dims kernel = node.attr_ints("kernel_shape");
     const Dims in = spatial_dims(x);
     if (kernel.size() != in.size())
-        node_fail(node, "attribute kernel_shape=" + shape_str(kernel) + " has " + std::to_string(kernel.size()) +
-                            " values; expected one per spatial dimension (" + std::to_string(in.size()) + ")");
+        throw_node_error(node, "attribute kernel_shape=" + shape_str(kernel) + " has " + std::to_string(kernel.size()) +
+                                   " values; expected one per spatial dimension (" + std::to_string(in.size()) + ")");
     const int64_t ceil_mode = node.attr_int("ceil_mode", 0);
-    if (ceil_mode != 0 && ceil_mode != 1) node_fail(node, "attribute ceil_mode must be 0 or 1");
+    if (ceil_mode != 0 && ceil_mode != 1) throw_node_error(node, "attribute ceil_mode must be 0 or 1");
     if (kind == PoolKind::Average) {
         const int64_t include = node.attr_int("count_include_pad", 0);
-        if (include != 0 && include != 1) node_fail(node, "attribute count_include_pad must be 0 or 1");
+        if (include != 0 && include != 1) throw_node_error(node, "attribute count_include_pad must be 0 or 1");
     }
     // AveragePool gained dilations in opset 19; accepting them here costs nothing.
     const Window win = forward_window(node, in, kernel, ceil_mode ? CeilMode::Ceil : CeilMode::Floor, true);
     for (size_t i = 0; i < in.size(); ++i)
         if (win.pad_begin[i] >= kernel[i] || win.pad_end[i] >= kernel[i])
-            node_fail(node, "pads " + std::to_string(win.pad_begin[i]) + "/" + std::to_string(win.pad_end[i]) +
-                                " along spatial axis " + std::to_string(i) + " must be smaller than the kernel (" +
-                                std::to_string(kernel[i]) + "), or some windows would see only padding");
+            throw_node_error(node, "pads " + std::to_string(win.pad_begin[i]) + "/" + std::to_string(win.pad_end[i]) +
+                                       " along spatial axis " + std::to_string(i) +
+                                       " must be smaller than the kernel (" + std::to_string(kernel[i]) +
+                                       "), or some windows would see only padding");
     PoolShape s;
     s.batch = x[0];
     s.channels = x[1];

@@ -27,14 +27,15 @@ void infer_global_pool(InferContext& ctx);
 // Kernel of a global pool: y[n, c] = reduce_plane(pointer to plane (n, c), plane size).
 template <typename ReducePlane>
 std::unique_ptr<FloatKernel> make_global_pool_kernel(ReducePlane reduce_plane) {
-    return make_kernel([reduce_plane](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
-        const Tensor& x = *in[0];
-        const int64_t planes = x.dim(0) * x.dim(1);
-        const int64_t size = planes ? x.numel() / planes : 0;
-        const float* xp = x.data<float>();
-        float* y = out[0]->data<float>();
-        for (int64_t p = 0; p < planes; ++p) y[p] = reduce_plane(xp + p * size, size);
-    });
+    return make_kernel(
+        [reduce_plane](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
+            const Tensor& x = *in[0];
+            const int64_t planes = x.dim(0) * x.dim(1);
+            const int64_t size = planes ? x.numel() / planes : 0;
+            const float* xp = x.data<float>();
+            float* y = out[0]->data<float>();
+            for (int64_t p = 0; p < planes; ++p) y[p] = reduce_plane(xp + p * size, size);
+        });
 }
 
 // For one output position along one axis: the taps [begin, end) that land inside the input, and how many taps

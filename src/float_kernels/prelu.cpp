@@ -1,6 +1,6 @@
 // PRelu: y = x < 0 ? slope * x : x, with the slope broadcast to X's shape (unidirectional broadcasting:
 // typically [C,1,1] or [1,C,1,1] per channel, or a single value).
-#include "float_kernels/broadcast.hpp"
+#include "exec/broadcast.hpp"
 #include "float_kernels/op_helpers.hpp"
 
 namespace espq::kernels {
@@ -20,8 +20,9 @@ void infer_prelu(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_prelu(const Node& node, const Graph& graph) {
     const Shape& x = graph.value(node.inputs.at(0)).shape;
-    BroadcastPlan plan(x, graph.value(node.inputs.at(1)).shape, x);
-    return make_kernel([plan, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    exec::BroadcastPlan plan(x, graph.value(node.inputs.at(1)).shape, x);
+    return make_kernel([plan, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                                    KernelScratch&) {
         expect_shape(*in[0], plan.a_shape(), node);
         expect_shape(*in[1], plan.b_shape(), node);
         plan.apply(in[0]->data<float>(), in[1]->data<float>(), out[0]->data<float>(),

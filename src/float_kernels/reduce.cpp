@@ -10,8 +10,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "exec/loops.hpp"
 #include "float_kernels/dtype_dispatch.hpp"
-#include "float_kernels/loops.hpp"
 #include "float_kernels/op_helpers.hpp"
 
 namespace espq::kernels {
@@ -49,7 +49,7 @@ ReduceSpec reduce_spec(const Node& node, const Graph& graph) {
         else if (keepdims)
             s.out.push_back(1);
     }
-    s.out_strides = contiguous_strides(kept_shape);
+    s.out_strides = exec::contiguous_strides(kept_shape);
     for (size_t k = 0; k < s.in.size(); ++k)
         if (reduced[k]) s.out_strides[k] = 0;
     return s;
@@ -114,10 +114,11 @@ T finish(T acc, int64_t count) {
 }
 
 template <Kind kKind, typename T>
-void reduce(const T* x, T* y, int64_t out_numel, int64_t count, const std::vector<Loop>& outer, const Loop& inner) {
+void reduce(const T* x, T* y, int64_t out_numel, int64_t count, const std::vector<exec::Loop>& outer,
+            const exec::Loop& inner) {
     for (int64_t i = 0; i < out_numel; ++i) y[i] = initial<kKind, T>();
     const int64_t n = inner.count;
-    for_each_offset(outer.data(), outer.size(), [&](int64_t xi, int64_t yi) {
+    exec::for_each_offset(outer.data(), outer.size(), [&](int64_t xi, int64_t yi) {
         const T* px = x + xi;
         T* py = y + yi;
         if (inner.stride1 == 0) {  // innermost dimension is reduced: accumulate into one output
@@ -135,9 +136,9 @@ template <Kind kKind>
 std::unique_ptr<FloatKernel> prepare_reduce(const Node& node, const Graph& graph) {
     const ReduceSpec s = reduce_spec(node, graph);
     if (s.identity) return make_copy_kernel();
-    std::vector<Loop> outer = merge_loops(s.in, contiguous_strides(s.in), s.out_strides);
+    std::vector<exec::Loop> outer = exec::merge_loops(s.in, exec::contiguous_strides(s.in), s.out_strides);
     // Innermost loop: the input is contiguous there (stride 1); the output either advances with it or not.
-    Loop inner{1, 1, 0};
+    exec::Loop inner{1, 1, 0};
     if (!outer.empty()) {
         inner = outer.back();
         outer.pop_back();
@@ -145,7 +146,7 @@ std::unique_ptr<FloatKernel> prepare_reduce(const Node& node, const Graph& graph
     const DType dtype = graph.value(node.inputs.at(0)).dtype;
     const int64_t out_numel = shape_numel(s.out);
     const int64_t count = out_numel == 0 ? 0 : shape_numel(s.in) / out_numel;
-    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         expect_shape(*in[0], s.in, node);
         dispatch_arith(dtype, [&](auto tag) {
             using T = decltype(tag);

@@ -1,37 +1,27 @@
 // The float operator registry and the shared helpers of InferContext.
-#include <algorithm>
-#include <map>
-
 #include "espq/float_ops.hpp"
+#include "espq/node_error.hpp"
+#include "exec/broadcast.hpp"
+#include "exec/op_registry.hpp"
 
 namespace espq {
 
 namespace {
-std::map<std::string, FloatOpDef>& registry() {
-    static std::map<std::string, FloatOpDef> r;
+exec::OpRegistry<FloatOpDef>& registry() {
+    static exec::OpRegistry<FloatOpDef> r("float");
     return r;
 }
 }  // namespace
 
 bool register_float_op(FloatOpDef def) {
-    auto& r = registry();
-    if (r.count(def.op_type)) throw InternalError("float op '" + def.op_type + "' registered twice");
-    std::string key = def.op_type;
-    r.emplace(std::move(key), std::move(def));
+    const std::string op_type = def.op_type;
+    registry().add(op_type, std::move(def));
     return true;
 }
 
-const FloatOpDef* find_float_op(const std::string& op_type) {
-    auto& r = registry();
-    auto it = r.find(op_type);
-    return it == r.end() ? nullptr : &it->second;
-}
+const FloatOpDef* find_float_op(const std::string& op_type) { return registry().find(op_type); }
 
-std::vector<std::string> float_op_types() {
-    std::vector<std::string> v;
-    for (const auto& [k, _] : registry()) v.push_back(k);
-    return v;
-}
+std::vector<std::string> float_op_types() { return registry().op_types(); }
 
 const Value* InferContext::in(int i) const {
     int id = node.input(i);
@@ -46,21 +36,15 @@ const Tensor* InferContext::constant(int i) const {
 }
 
 void InferContext::error(const std::string& what) const {
-    throw UserError("node '" + node.name + "' (" + node.op_type + "): " + what);
+    throw_node_error(node, what);
 }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const InferContext& ctx) {
-    size_t r = std::max(a.size(), b.size());
-    Shape out(r);
-    for (size_t i = 0; i < r; ++i) {
-        int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-        int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-        if (da != db && da != 1 && db != 1)
-            ctx.error("inputs of shapes " + shape_str(a) + " and " + shape_str(b) +
-                      " cannot be broadcast together (ONNX multidirectional broadcasting)");
-        out[i] = (da == 1) ? db : da;
-    }
-    return out;
+    std::optional<Shape> out = exec::broadcast_shape(a, b);
+    if (!out)
+        ctx.error("inputs of shapes " + shape_str(a) + " and " + shape_str(b) +
+                  " cannot be broadcast together (ONNX multidirectional broadcasting)");
+    return *out;
 }
 
 }  // namespace espq

@@ -23,12 +23,12 @@ namespace {
 
 enum class Mode { Nearest, Linear };
 enum class Transform { HalfPixel, PytorchHalfPixel, AlignCorners, Asymmetric, TfHalfPixelForNn };
-enum class Rounding { PreferFloor, PreferCeil, Floor, Ceil };
+enum class NearestMode { PreferFloor, PreferCeil, Floor, Ceil };
 
 struct ResizeAttrs {
     Mode mode = Mode::Nearest;
     Transform transform = Transform::HalfPixel;
-    Rounding rounding = Rounding::PreferFloor;
+    NearestMode nearest_mode = NearestMode::PreferFloor;
 };
 
 ResizeAttrs read_attrs(const Node& node) {
@@ -39,9 +39,9 @@ ResizeAttrs read_attrs(const Node& node) {
     else if (mode == "linear")
         a.mode = Mode::Linear;
     else if (mode == "cubic")
-        node_fail(node, "mode='cubic' is not supported (supported: nearest, linear)");
+        throw_node_error(node, "mode='cubic' is not supported (supported: nearest, linear)");
     else
-        node_fail(node, "mode='" + mode + "' is not one of nearest, linear, cubic");
+        throw_node_error(node, "mode='" + mode + "' is not one of nearest, linear, cubic");
     const std::string ct = node.attr_string("coordinate_transformation_mode", "half_pixel");
     if (ct == "half_pixel")
         a.transform = Transform::HalfPixel;
@@ -54,20 +54,22 @@ ResizeAttrs read_attrs(const Node& node) {
     else if (ct == "tf_half_pixel_for_nn")
         a.transform = Transform::TfHalfPixelForNn;
     else
-        node_fail(node, "coordinate_transformation_mode='" + ct + "' is not supported (supported: half_pixel, "
-                        "pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn)");
+        throw_node_error(node, "coordinate_transformation_mode='" + ct +
+                                   "' is not supported (supported: half_pixel, "
+                                   "pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn)");
     const std::string nm = node.attr_string("nearest_mode", "round_prefer_floor");
     if (nm == "round_prefer_floor")
-        a.rounding = Rounding::PreferFloor;
+        a.nearest_mode = NearestMode::PreferFloor;
     else if (nm == "round_prefer_ceil")
-        a.rounding = Rounding::PreferCeil;
+        a.nearest_mode = NearestMode::PreferCeil;
     else if (nm == "floor")
-        a.rounding = Rounding::Floor;
+        a.nearest_mode = NearestMode::Floor;
     else if (nm == "ceil")
-        a.rounding = Rounding::Ceil;
+        a.nearest_mode = NearestMode::Ceil;
     else
-        node_fail(node, "nearest_mode='" + nm + "' is not one of round_prefer_floor, round_prefer_ceil, floor, ceil");
-    if (node.attr_int("antialias", 0) != 0) node_fail(node, "antialias=1 is not supported");
+        throw_node_error(node,
+                         "nearest_mode='" + nm + "' is not one of round_prefer_floor, round_prefer_ceil, floor, ceil");
+    if (node.attr_int("antialias", 0) != 0) throw_node_error(node, "antialias=1 is not supported");
     return a;
 }
 
@@ -85,8 +87,8 @@ std::optional<std::vector<double>> constant_values(const Node& node, const Graph
     const Value& v = graph.value(id);
     if (v.shape_known && shape_numel(v.shape) == 0) return std::nullopt;
     if (!v.constant)
-        node_fail(node, std::string("input '") + what + "' ('" + v.name +
-                            "') must be a constant (initializer or folded) so that the output shape is static");
+        throw_node_error(node, std::string("input '") + what + "' ('" + v.name +
+                                   "') must be a constant (initializer or folded) so that the output shape is static");
     if (v.constant->numel() == 0) return std::nullopt;
     return v.constant->as_doubles();
 }
@@ -103,26 +105,26 @@ ResizeGeometry resize_geometry(const Node& node, const Graph& graph) {
     }
     const auto scales = constant_values(node, graph, 2, "scales");
     const auto sizes = constant_values(node, graph, 3, "sizes");
-    if (scales && sizes) node_fail(node, "only one of 'scales' and 'sizes' may be given");
-    if (!scales && !sizes) node_fail(node, "one of 'scales' and 'sizes' must be given");
+    if (scales && sizes) throw_node_error(node, "only one of 'scales' and 'sizes' may be given");
+    if (!scales && !sizes) throw_node_error(node, "one of 'scales' and 'sizes' must be given");
     const auto& given = scales ? *scales : *sizes;
     if (given.size() != axes.size())
-        node_fail(node, std::string("input '") + (scales ? "scales" : "sizes") + "' has " +
-                            std::to_string(given.size()) + " values; expected " + std::to_string(axes.size()) +
-                            (node.has_attr("axes") ? " (one per entry of 'axes')" : " (one per axis of X)"));
+        throw_node_error(node, std::string("input '") + (scales ? "scales" : "sizes") + "' has " +
+                                   std::to_string(given.size()) + " values; expected " + std::to_string(axes.size()) +
+                                   (node.has_attr("axes") ? " (one per entry of 'axes')" : " (one per axis of X)"));
     g.out = g.in;
     g.scales.assign(rank, 1.f);
     if (scales) {
         for (size_t k = 0; k < axes.size(); ++k) {
             const float s = static_cast<float>(given[k]);
-            if (!(s > 0.f)) node_fail(node, "scales must be positive, got " + std::to_string(given[k]));
+            if (!(s > 0.f)) throw_node_error(node, "scales must be positive, got " + std::to_string(given[k]));
             g.scales[axes[k]] = s;
             g.out[axes[k]] = static_cast<int64_t>(std::floor(static_cast<float>(g.in[axes[k]]) * s));
         }
         return g;
     }
     for (double s : given)
-        if (s < 0) node_fail(node, "sizes must be non-negative, got " + std::to_string(static_cast<int64_t>(s)));
+        if (s < 0) throw_node_error(node, "sizes must be non-negative, got " + std::to_string(static_cast<int64_t>(s)));
     const std::string policy = node.attr_string("keep_aspect_ratio_policy", "stretch");
     if (policy == "stretch") {
         for (size_t k = 0; k < axes.size(); ++k) {
@@ -132,7 +134,8 @@ ResizeGeometry resize_geometry(const Node& node, const Graph& graph) {
         return g;
     }
     if (policy != "not_larger" && policy != "not_smaller")
-        node_fail(node, "keep_aspect_ratio_policy='" + policy + "' is not one of stretch, not_larger, not_smaller");
+        throw_node_error(node,
+                         "keep_aspect_ratio_policy='" + policy + "' is not one of stretch, not_larger, not_smaller");
     // One scale for every listed axis: the largest (smallest) that keeps each axis within (beyond) its size.
     float scale = policy == "not_larger" ? INFINITY : 0.f;
     for (size_t k = 0; k < axes.size(); ++k) {
@@ -173,11 +176,19 @@ std::vector<Tap> axis_taps(const ResizeAttrs& a, int64_t in, int64_t out, float 
         Tap& t = taps[x];
         if (a.mode == Mode::Nearest) {
             float r = 0;
-            switch (a.rounding) {
-                case Rounding::PreferFloor: r = std::ceil(src - 0.5f); break;  // ties go down
-                case Rounding::PreferCeil: r = std::floor(src + 0.5f); break;  // ties go up
-                case Rounding::Floor: r = std::floor(src); break;
-                case Rounding::Ceil: r = std::ceil(src); break;
+            switch (a.nearest_mode) {
+                case NearestMode::PreferFloor:
+                    r = std::ceil(src - 0.5f);
+                    break;  // ties go down
+                case NearestMode::PreferCeil:
+                    r = std::floor(src + 0.5f);
+                    break;  // ties go up
+                case NearestMode::Floor:
+                    r = std::floor(src);
+                    break;
+                case NearestMode::Ceil:
+                    r = std::ceil(src);
+                    break;
             }
             t.i0 = t.i1 = std::clamp<int64_t>(static_cast<int64_t>(r), 0, in - 1);
         } else {
@@ -217,15 +228,16 @@ public:
         }
     }
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& scratch) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+             KernelScratch& scratch) const override {
         const float* src = in[0]->data<float>();
         float* dst_final = out[0]->data<float>();
         if (passes_.empty()) {
             std::memcpy(dst_final, src, sizeof(float) * static_cast<size_t>(in[0]->numel()));
             return;
         }
-        float* buffers[2] = {scratch.floats(static_cast<size_t>(max_floats_)),
-                             scratch.floats2(static_cast<size_t>(max_floats_))};
+        float* buffers[2] = {scratch.get<float>(0, static_cast<size_t>(max_floats_)),
+                             scratch.get<float>(1, static_cast<size_t>(max_floats_))};
         for (size_t k = 0; k < passes_.size(); ++k) {
             float* dst = k + 1 == passes_.size() ? dst_final : buffers[k % 2];
             apply(passes_[k], src, dst);

@@ -24,7 +24,7 @@ void infer_shape(InferContext& ctx) {
 }
 
 std::unique_ptr<FloatKernel> prepare_shape(const Node& node, const Graph&) {
-    return make_kernel([node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         const std::vector<int64_t> dims = selected_dims(node, in[0]->shape());
         invariant(static_cast<int64_t>(dims.size()) == out[0]->numel(), "Shape: output size differs from infer");
         if (!dims.empty()) std::memcpy(out[0]->raw(), dims.data(), dims.size() * sizeof(int64_t));

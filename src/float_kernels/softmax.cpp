@@ -80,10 +80,10 @@ std::unique_ptr<FloatKernel> prepare_softmax(const Node& node, const Graph& grap
     const int axis = softmax_axis(node, graph, static_cast<int64_t>(x.size()), nullptr);
     const SoftmaxGeometry g = geometry(x, axis, coerces_2d(graph));
     return make_kernel(
-        [g, x, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch& scratch) {
+        [g, x, node](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch& scratch) {
             expect_shape(*in[0], x, node);
-            float* max_buf = scratch.floats(static_cast<size_t>(g.inner));
-            float* sum_buf = scratch.floats2(static_cast<size_t>(g.inner));
+            float* max_buf = scratch.get<float>(0, static_cast<size_t>(g.inner));
+            float* sum_buf = scratch.get<float>(1, static_cast<size_t>(g.inner));
             const float* src = in[0]->data<float>();
             float* dst = out[0]->data<float>();
             const int64_t slice = g.n * g.inner;

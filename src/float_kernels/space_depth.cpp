@@ -6,9 +6,9 @@
 namespace espq::kernels {
 
 int64_t blocksize_attr(const Node& node) {
-    if (!node.has_attr("blocksize")) node_fail(node, "attribute 'blocksize' is required");
+    if (!node.has_attr("blocksize")) throw_node_error(node, "attribute 'blocksize' is required");
     const int64_t b = node.attr_int("blocksize", 0);
-    if (b < 1) node_fail(node, "attribute blocksize=" + std::to_string(b) + " must be >= 1");
+    if (b < 1) throw_node_error(node, "attribute blocksize=" + std::to_string(b) + " must be >= 1");
     return b;
 }
 
@@ -19,7 +19,7 @@ public:
     BlockKernel(BlockDirection direction, const Shape& space, int64_t b, bool crd)
         : to_space_(direction == BlockDirection::DepthToSpace), space_(space), b_(b), crd_(crd) {}
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) const override {
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) const override {
         visit_element_width(in[0]->dtype(), [&](auto tag) {
             using T = decltype(tag);
             copy(reinterpret_cast<const T*>(in[0]->raw()), reinterpret_cast<T*>(out[0]->raw()));

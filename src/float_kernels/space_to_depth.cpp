@@ -9,8 +9,8 @@ namespace {
 Shape output_shape(const Node& node, const Shape& x) {
     const int64_t b = blocksize_attr(node);
     if (x[2] % b != 0 || x[3] % b != 0)
-        node_fail(node, "spatial size " + std::to_string(x[2]) + "x" + std::to_string(x[3]) +
-                            " is not divisible by blocksize " + std::to_string(b));
+        throw_node_error(node, "spatial size " + std::to_string(x[2]) + "x" + std::to_string(x[3]) +
+                                   " is not divisible by blocksize " + std::to_string(b));
     return {x[0], x[1] * b * b, x[2] / b, x[3] / b};
 }
 

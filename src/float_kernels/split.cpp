@@ -1,8 +1,7 @@
 // Split (any dtype) along `axis` (default 0) into the node's outputs. The part sizes come from `split`
 // (attribute before opset 13, input from 13); without it, opset 18's `num_outputs` gives parts of
 // ceil(dim / n) with a smaller last part, and otherwise the dimension must divide evenly among the outputs.
-#include <cstring>
-
+#include "exec/axis_parts.hpp"
 #include "float_kernels/op_helpers.hpp"
 
 namespace espq::kernels {
@@ -14,34 +13,35 @@ std::vector<int64_t> split_sizes(const Node& node, const Graph& graph) {
     const int64_t dim = x[axis];
     const int64_t parts = static_cast<int64_t>(node.outputs.size());
     if (auto split = ints_from_attr_or_input(node, graph, "split", 1)) {
-        if (node.has_attr("num_outputs")) node_fail(node, "has both 'split' and 'num_outputs'; give one");
+        if (node.has_attr("num_outputs")) throw_node_error(node, "has both 'split' and 'num_outputs'; give one");
         int64_t total = 0;
         for (int64_t s : *split) {
-            if (s < 0) node_fail(node, "split sizes must be >= 0, got " + shape_str(*split, ","));
+            if (s < 0) throw_node_error(node, "split sizes must be >= 0, got " + shape_str(*split, ","));
             total += s;
         }
         if (static_cast<int64_t>(split->size()) != parts || total != dim)
-            node_fail(node, "split sizes [" + shape_str(*split, ",") + "] must give one size per output (" +
-                                std::to_string(parts) + ") summing to the axis size " + std::to_string(dim));
+            throw_node_error(node, "split sizes [" + shape_str(*split, ",") + "] must give one size per output (" +
+                                       std::to_string(parts) + ") summing to the axis size " + std::to_string(dim));
         return *split;
     }
     if (node.has_attr("num_outputs")) {
         const int64_t n = node.attr_int("num_outputs", 0);
         if (n != parts)
-            node_fail(node, "num_outputs is " + std::to_string(n) + " but the node has " + std::to_string(parts) +
-                                " outputs");
+            throw_node_error(node, "num_outputs is " + std::to_string(n) + " but the node has " +
+                                       std::to_string(parts) + " outputs");
         const int64_t chunk = (dim + n - 1) / n;
         if (n > 1 && dim - chunk * (n - 1) <= 0)
-            node_fail(node, "cannot split an axis of size " + std::to_string(dim) + " into " + std::to_string(n) +
-                                " parts of ceil(" + std::to_string(dim) + "/" + std::to_string(n) +
-                                ") with a non-empty last part");
+            throw_node_error(node, "cannot split an axis of size " + std::to_string(dim) + " into " +
+                                       std::to_string(n) + " parts of ceil(" + std::to_string(dim) + "/" +
+                                       std::to_string(n) + ") with a non-empty last part");
         std::vector<int64_t> sizes(static_cast<size_t>(n), chunk);
         sizes.back() = dim - chunk * (n - 1);
         return sizes;
     }
     if (dim % parts != 0)
-        node_fail(node, "axis " + std::to_string(axis) + " of size " + std::to_string(dim) +
-                            " does not split evenly into " + std::to_string(parts) + " outputs; give 'split' sizes");
+        throw_node_error(node, "axis " + std::to_string(axis) + " of size " + std::to_string(dim) +
+                                   " does not split evenly into " + std::to_string(parts) +
+                                   " outputs; give 'split' sizes");
     return std::vector<int64_t>(static_cast<size_t>(parts), dim / parts);
 }
 
@@ -63,21 +63,11 @@ void infer_split(InferContext& ctx) {
 std::unique_ptr<FloatKernel> prepare_split(const Node& node, const Graph& graph) {
     const Value& x = graph.value(node.inputs.at(0));
     const int axis = normalize_axis(node, node.attr_int("axis", 0), static_cast<int64_t>(x.shape.size()), "axis");
-    int64_t outer = 1, inner = 1;
-    for (int k = 0; k < axis; ++k) outer *= x.shape[k];
-    for (size_t k = axis + 1; k < x.shape.size(); ++k) inner *= x.shape[k];
-    const size_t elem = dtype_size(x.dtype);
-    std::vector<size_t> chunks;  // bytes per outer index of each output
-    for (int64_t s : split_sizes(node, graph)) chunks.push_back(static_cast<size_t>(s * inner) * elem);
-    return make_kernel([outer, chunks, shape = x.shape, node](const std::vector<const Tensor*>& in,
-                                                              const std::vector<Tensor*>& out, Scratch&) {
+    const exec::AxisParts parts(x.shape, axis, split_sizes(node, graph), dtype_size(x.dtype));
+    return make_kernel([parts, shape = x.shape, node](const std::vector<const Tensor*>& in,
+                                                      const std::vector<Tensor*>& out, KernelScratch&) {
         expect_shape(*in[0], shape, node);
-        const uint8_t* src = in[0]->raw();
-        for (int64_t o = 0; o < outer; ++o)
-            for (size_t i = 0; i < out.size(); ++i) {
-                if (chunks[i]) std::memcpy(out[i]->raw() + static_cast<size_t>(o) * chunks[i], src, chunks[i]);
-                src += chunks[i];
-            }
+        parts.split(*in[0], out);
     });
 }
 

@@ -2,7 +2,6 @@
 #include <numeric>
 
 #include "float_kernels/op_helpers.hpp"
-#include "float_kernels/strided_copy.hpp"
 
 namespace espq::kernels {
 namespace {
@@ -33,15 +32,8 @@ void infer_transpose(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_transpose(const Node& node, const Graph& graph) {
     const Value& x = graph.value(node.inputs.at(0));
-    const std::vector<int64_t> perm = permutation(node, x.shape.size());
-    const std::vector<int64_t> in_strides = contiguous_strides(x.shape);
-    Shape out;
-    std::vector<int64_t> strides;
-    for (int64_t p : perm) {
-        out.push_back(x.shape[p]);
-        strides.push_back(in_strides[p]);
-    }
-    return make_strided_copy_kernel(StridedCopy(out, strides, 0, dtype_size(x.dtype)), x.shape, node);
+    return make_strided_copy_kernel(
+        exec::transpose_copy(x.shape, permutation(node, x.shape.size()), dtype_size(x.dtype)), x.shape, node);
 }
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Transpose", infer_transpose, prepare_transpose});

@@ -21,7 +21,7 @@ void infer_neg(InferContext& ctx) {
 
 std::unique_ptr<FloatKernel> prepare_neg(const Node& node, const Graph& graph) {
     const DType dtype = graph.value(node.inputs.at(0)).dtype;
-    return make_kernel([dtype](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, Scratch&) {
+    return make_kernel([dtype](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out, KernelScratch&) {
         dispatch_arith(dtype, [&](auto tag) {
             using T = decltype(tag);
             const T* x = in[0]->data<T>();

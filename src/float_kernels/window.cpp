@@ -4,10 +4,6 @@
 
 namespace espq::kernels {
 
-void node_fail(const Node& node, const std::string& what) {
-    throw UserError("node '" + node.name + "' (" + node.op_type + "): " + what);
-}
-
 const Shape& require_input_shape(const InferContext& ctx, int i, const char* what, int min_rank, int max_rank) {
     const Value* v = ctx.in(i);
     if (!v) ctx.error(std::string("input ") + std::to_string(i) + " (" + what + ") is required");
@@ -43,12 +39,12 @@ namespace {
 Dims read_dims(const Node& node, const char* name, size_t rank, int64_t dflt, int64_t min_value) {
     Dims v = node.attr_ints(name, Dims(rank, dflt));
     if (v.size() != rank)
-        node_fail(node, std::string("attribute '") + name + "' has " + std::to_string(v.size()) +
-                            " values; expected one per spatial dimension (" + std::to_string(rank) + ")");
+        throw_node_error(node, std::string("attribute '") + name + "' has " + std::to_string(v.size()) +
+                                   " values; expected one per spatial dimension (" + std::to_string(rank) + ")");
     for (int64_t x : v)
         if (x < min_value)
-            node_fail(node, std::string("attribute '") + name + "' value " + std::to_string(x) +
-                                " is out of range (must be >= " + std::to_string(min_value) + ")");
+            throw_node_error(node, std::string("attribute '") + name + "' value " + std::to_string(x) +
+                                       " is out of range (must be >= " + std::to_string(min_value) + ")");
     return v;
 }
 
@@ -57,11 +53,12 @@ void read_pads(const Node& node, Window& w, bool allow_negative) {
     const size_t r = w.rank();
     Dims pads = node.attr_ints("pads", Dims(2 * r, 0));
     if (pads.size() != 2 * r)
-        node_fail(node, "attribute 'pads' has " + std::to_string(pads.size()) + " values; expected " +
-                            std::to_string(2 * r) + " (begin and end for each spatial dimension)");
+        throw_node_error(node, "attribute 'pads' has " + std::to_string(pads.size()) + " values; expected " +
+                                   std::to_string(2 * r) + " (begin and end for each spatial dimension)");
     for (int64_t p : pads)
         if (p < 0 && !allow_negative)
-            node_fail(node, "attribute 'pads' has a negative value " + std::to_string(p) + "; pads must be >= 0");
+            throw_node_error(node,
+                             "attribute 'pads' has a negative value " + std::to_string(p) + "; pads must be >= 0");
     w.pad_begin.assign(pads.begin(), pads.begin() + r);
     w.pad_end.assign(pads.begin() + r, pads.end());
 }
@@ -69,14 +66,14 @@ void read_pads(const Node& node, Window& w, bool allow_negative) {
 std::string auto_pad_of(const Node& node) {
     std::string a = node.attr_string("auto_pad", "NOTSET");
     if (a != "NOTSET" && a != "SAME_UPPER" && a != "SAME_LOWER" && a != "VALID")
-        node_fail(node, "attribute auto_pad='" + a + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
+        throw_node_error(node, "attribute auto_pad='" + a + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
     return a;
 }
 
 // Explicit non-zero pads contradict auto_pad (SAME_* / VALID compute their own).
 void reject_pads_with_auto_pad(const Node& node, const std::string& auto_pad) {
     for (int64_t p : node.attr_ints("pads", {}))
-        if (p != 0) node_fail(node, "attribute 'pads' cannot be combined with auto_pad='" + auto_pad + "'");
+        if (p != 0) throw_node_error(node, "attribute 'pads' cannot be combined with auto_pad='" + auto_pad + "'");
 }
 
 void read_common(const Node& node, Window& w, const Dims& in, const Dims& kernel, bool has_dilations) {
@@ -84,16 +81,16 @@ void read_common(const Node& node, Window& w, const Dims& in, const Dims& kernel
     w.in = in;
     w.kernel = kernel;
     if (kernel.size() != r)
-        node_fail(node, "kernel has " + std::to_string(kernel.size()) + " spatial dimensions but the input has " +
-                            std::to_string(r));
+        throw_node_error(node, "kernel has " + std::to_string(kernel.size()) +
+                                   " spatial dimensions but the input has " + std::to_string(r));
     for (int64_t k : kernel)
-        if (k < 1) node_fail(node, "kernel size " + std::to_string(k) + " is invalid (must be >= 1)");
+        if (k < 1) throw_node_error(node, "kernel size " + std::to_string(k) + " is invalid (must be >= 1)");
     w.strides = read_dims(node, "strides", r, 1, 1);
     if (has_dilations) {
         w.dilations = read_dims(node, "dilations", r, 1, 1);
     } else {
         if (node.has_attr("dilations") && node.attr_ints("dilations") != Dims(r, 1))
-            node_fail(node, "attribute 'dilations' is not defined for this operator before opset 19; remove it");
+            throw_node_error(node, "attribute 'dilations' is not defined for this operator before opset 19; remove it");
         w.dilations.assign(r, 1);
     }
 }
@@ -111,9 +108,9 @@ Window forward_window(const Node& node, const Dims& in, const Dims& kernel, Ceil
         for (size_t i = 0; i < r; ++i) {
             const int64_t padded = in[i] + w.pad_begin[i] + w.pad_end[i];
             if (padded < w.span(i))
-                node_fail(node, "the window (extent " + std::to_string(w.span(i)) + " with dilation) is larger " +
-                                    "than the padded input (" + std::to_string(padded) + ") along spatial axis " +
-                                    std::to_string(i));
+                throw_node_error(node, "the window (extent " + std::to_string(w.span(i)) +
+                                           " with dilation) is larger " + "than the padded input (" +
+                                           std::to_string(padded) + ") along spatial axis " + std::to_string(i));
             const int64_t room = padded - w.span(i);
             int64_t out = room / w.strides[i] + 1;
             if (ceil_mode == CeilMode::Ceil) {
@@ -131,8 +128,8 @@ Window forward_window(const Node& node, const Dims& in, const Dims& kernel, Ceil
     for (size_t i = 0; i < r; ++i) {
         if (auto_pad == "VALID") {
             if (in[i] < w.span(i))
-                node_fail(node, "auto_pad=VALID but the window (extent " + std::to_string(w.span(i)) +
-                                    ") is larger than the input (" + std::to_string(in[i]) + ")");
+                throw_node_error(node, "auto_pad=VALID but the window (extent " + std::to_string(w.span(i)) +
+                                           ") is larger than the input (" + std::to_string(in[i]) + ")");
             w.out[i] = (in[i] - w.span(i)) / w.strides[i] + 1;
             continue;
         }
@@ -158,10 +155,11 @@ Window transposed_window(const Node& node, const Dims& in, const Dims& kernel) {
         // Either the spatial sizes or a full N,C,spatial shape: keep the spatial part.
         if (output_shape.size() == r + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
         if (output_shape.size() != r)
-            node_fail(node, "attribute 'output_shape' has " + std::to_string(node.attr_ints("output_shape").size()) +
-                                " values; expected " + std::to_string(r) + " (one per spatial dimension)");
+            throw_node_error(node, "attribute 'output_shape' has " +
+                                       std::to_string(node.attr_ints("output_shape").size()) + " values; expected " +
+                                       std::to_string(r) + " (one per spatial dimension)");
         for (int64_t s : output_shape)
-            if (s < 1) node_fail(node, "attribute 'output_shape' has a non-positive size " + std::to_string(s));
+            if (s < 1) throw_node_error(node, "attribute 'output_shape' has a non-positive size " + std::to_string(s));
     }
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     if (auto_pad == "VALID" || (auto_pad == "NOTSET" && output_shape.empty())) {
@@ -176,11 +174,11 @@ Window transposed_window(const Node& node, const Dims& in, const Dims& kernel) {
         for (size_t i = 0; i < r; ++i) {
             w.out[i] = w.strides[i] * (in[i] - 1) + output_padding[i] + w.span(i) - w.pad_begin[i] - w.pad_end[i];
             if (w.out[i] < 1)
-                node_fail(node, "the pads leave no output along spatial axis " + std::to_string(i) + " (size " +
-                                    std::to_string(w.out[i]) + ")");
+                throw_node_error(node, "the pads leave no output along spatial axis " + std::to_string(i) + " (size " +
+                                           std::to_string(w.out[i]) + ")");
         }
         if (auto_pad == "VALID" && !output_shape.empty() && output_shape != w.out)
-            node_fail(node, "attribute 'output_shape' contradicts auto_pad=VALID; remove one of them");
+            throw_node_error(node, "attribute 'output_shape' contradicts auto_pad=VALID; remove one of them");
         return w;
     }
     // output_shape given (or SAME, where it defaults to in*stride): the pads follow from it. As in the ONNX spec,

@@ -8,12 +8,9 @@
 
 #include "espq/float_ops.hpp"
 #include "espq/ir.hpp"
+#include "espq/node_error.hpp"
 
 namespace espq::kernels {
-
-// Throws the same "node 'X' (Op): <what>" UserError as InferContext::error, for code that only has the Node
-// (prepare) or that is shared between infer and prepare.
-[[noreturn]] void node_fail(const Node& node, const std::string& what);
 
 // Infer-time checks shared by the float kernels: input `i` is present with a known shape of
 // `min_rank`..`max_rank` dimensions (and, for require_float_input, float32). Returns its shape.

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "espq/ir.hpp"
+#include "espq/node_error.hpp"
 
 namespace espq {
 
@@ -13,7 +14,7 @@ int64_t Node::attr_int(const std::string& k, int64_t dflt) const {
     if (it == attrs.end()) return dflt;
     if (auto p = std::get_if<int64_t>(&it->second.value)) return *p;
     if (auto p = std::get_if<float>(&it->second.value)) return static_cast<int64_t>(*p);
-    throw UserError("node '" + name + "' (" + op_type + "): attribute '" + k + "' must be an integer");
+    throw_node_error(*this, "attribute '" + k + "' must be an integer");
 }
 
 float Node::attr_float(const std::string& k, float dflt) const {
@@ -21,14 +22,14 @@ float Node::attr_float(const std::string& k, float dflt) const {
     if (it == attrs.end()) return dflt;
     if (auto p = std::get_if<float>(&it->second.value)) return *p;
     if (auto p = std::get_if<int64_t>(&it->second.value)) return static_cast<float>(*p);
-    throw UserError("node '" + name + "' (" + op_type + "): attribute '" + k + "' must be a float");
+    throw_node_error(*this, "attribute '" + k + "' must be a float");
 }
 
 std::string Node::attr_string(const std::string& k, const std::string& dflt) const {
     auto it = attrs.find(k);
     if (it == attrs.end()) return dflt;
     if (auto p = std::get_if<std::string>(&it->second.value)) return *p;
-    throw UserError("node '" + name + "' (" + op_type + "): attribute '" + k + "' must be a string");
+    throw_node_error(*this, "attribute '" + k + "' must be a string");
 }
 
 std::vector<int64_t> Node::attr_ints(const std::string& k, const std::vector<int64_t>& dflt) const {
@@ -36,7 +37,7 @@ std::vector<int64_t> Node::attr_ints(const std::string& k, const std::vector<int
     if (it == attrs.end()) return dflt;
     if (auto p = std::get_if<Attribute::Ints>(&it->second.value)) return *p;
     if (auto p = std::get_if<int64_t>(&it->second.value)) return {*p};
-    throw UserError("node '" + name + "' (" + op_type + "): attribute '" + k + "' must be a list of integers");
+    throw_node_error(*this, "attribute '" + k + "' must be a list of integers");
 }
 
 std::vector<float> Node::attr_floats(const std::string& k, const std::vector<float>& dflt) const {
@@ -44,7 +45,7 @@ std::vector<float> Node::attr_floats(const std::string& k, const std::vector<flo
     if (it == attrs.end()) return dflt;
     if (auto p = std::get_if<Attribute::Floats>(&it->second.value)) return *p;
     if (auto p = std::get_if<float>(&it->second.value)) return {*p};
-    throw UserError("node '" + name + "' (" + op_type + "): attribute '" + k + "' must be a list of floats");
+    throw_node_error(*this, "attribute '" + k + "' must be a list of floats");
 }
 
 const Tensor* Node::attr_tensor(const std::string& k) const {

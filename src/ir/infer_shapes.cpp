@@ -30,7 +30,7 @@ void fold_node(Graph& g, const Node& n, const FloatOpDef& def) {
     for (int o : n.outputs) outs.emplace_back(g.value(o).dtype, g.value(o).shape);
     std::vector<Tensor*> out_ptrs;
     for (auto& t : outs) out_ptrs.push_back(&t);
-    Scratch scratch;
+    KernelScratch scratch;
     def.prepare(n, g)->run(in, out_ptrs, scratch);
     for (size_t i = 0; i < n.outputs.size(); ++i) g.value(n.outputs[i]).constant = std::move(outs[i]);
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "espq/float_ops.hpp"
+#include "espq/node_error.hpp"
 #include "espq/onnx_import.hpp"
 #include "onnx/tensor_proto.hpp"
 
@@ -176,7 +177,7 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options) {
         if (n.name.empty() || node_names.count(n.name)) n.name = np.op_type() + "_" + std::to_string(anonymous++);
         while (node_names.count(n.name)) n.name += "_";
         node_names.insert(n.name);
-        const std::string where = path + ": node '" + n.name + "' (" + n.op_type + ")";
+        const std::string where = path + ": " + node_label(n);
         for (const auto& a : np.attribute()) n.attrs[a.name()] = onnx_import::attribute_from_proto(a, where);
 
         if (n.op_type == "Constant") {

@@ -58,7 +58,7 @@ struct SingleNodeGraph {
     }
 
     // Runs `kernel` once on freshly allocated outputs (shaped as inferred).
-    std::vector<Tensor> run(const FloatKernel& kernel, Scratch& scratch) const {
+    std::vector<Tensor> run(const FloatKernel& kernel, KernelScratch& scratch) const {
         std::vector<const Tensor*> in;
         for (size_t i = 0; i < kinds.size(); ++i) {
             switch (kinds[i]) {
@@ -78,19 +78,19 @@ struct SingleNodeGraph {
         return outs;
     }
 
-    // prepare + run twice with the same Scratch (as a worker thread would: the second run sees warm, dirty
+    // prepare + run twice with the same KernelScratch (as a worker thread would: the second run sees warm, dirty
     // scratch memory); both runs must agree bit for bit.
     std::vector<Tensor> run() const {
         auto kernel = prepare();
-        Scratch scratch;
+        KernelScratch scratch;
         auto first = run(*kernel, scratch);
         auto second = run(*kernel, scratch);
         for (size_t i = 0; i < first.size(); ++i) {
             // (memcmp must not see the null data pointer of an empty tensor, even with size 0)
-            EXPECT_TRUE(first[i].nbytes() == second[i].nbytes() &&
-                        (first[i].nbytes() == 0 ||
-                         std::memcmp(first[i].raw(), second[i].raw(), first[i].nbytes()) == 0))
-                << node().op_type << ": output " << i << " differs between two runs with the same Scratch";
+            EXPECT_TRUE(
+                first[i].nbytes() == second[i].nbytes() &&
+                (first[i].nbytes() == 0 || std::memcmp(first[i].raw(), second[i].raw(), first[i].nbytes()) == 0))
+                << node().op_type << ": output " << i << " differs between two runs with the same KernelScratch";
         }
         return first;
     }

@@ -7,7 +7,6 @@
 
 #include "elementwise_reference.hpp"
 #include "kernel_harness.hpp"
-#include "float_kernels/broadcast.hpp"
 
 using namespace espq;
 using namespace espq::test;
@@ -126,20 +125,6 @@ TEST(BinaryArith, PowMixesBaseAndExponentTypes) {
     // Integer base, float exponent: float power then truncation.
     EXPECT_EQ(run_binary("Pow", ints({10, 17}), floats({0.5f, 0.5f})).to_vector<int64_t>(),
               (std::vector<int64_t>{3, 4}));
-}
-
-// The common patterns must reduce to long innermost loops (the speed of residual Adds and SE gates).
-TEST(BinaryArith, CommonBroadcastsBecomeLongInnerLoops) {
-    using kernels::BroadcastPlan;
-    const BroadcastPlan same({1, 16, 12, 12}, {1, 16, 12, 12}, {1, 16, 12, 12});
-    EXPECT_EQ(same.inner_length(), 16 * 12 * 12);
-    EXPECT_EQ(same.outer_depth(), 0u);
-    const BroadcastPlan channel({2, 16, 12, 12}, {1, 16, 1, 1}, {2, 16, 12, 12});
-    EXPECT_EQ(channel.inner_length(), 12 * 12);
-    EXPECT_EQ(channel.outer_depth(), 2u);  // N, C
-    const BroadcastPlan scalar({}, {2, 16, 12, 12}, {2, 16, 12, 12});
-    EXPECT_EQ(scalar.inner_length(), 2 * 16 * 12 * 12);
-    EXPECT_EQ(scalar.outer_depth(), 0u);
 }
 
 TEST(BinaryArith, InfersBroadcastShapeAndDtype) {

@@ -9,33 +9,13 @@
 
 #include "elementwise_reference.hpp"
 #include "kernel_harness.hpp"
+#include "slice_reference.hpp"
 
 using namespace espq;
 using namespace espq::test;
 using ::testing::HasSubstr;
 
 namespace {
-
-// The indices ONNX's Slice picks along one axis, enumerated. This is Python's slice(start, stop, step) except
-// that a negative-step start below -dim clamps to 0 (ONNX, and ONNX Runtime) where Python gives nothing.
-std::vector<int64_t> onnx_slice(int64_t dim, int64_t start, int64_t stop, int64_t step) {
-    if (start < 0) start += dim;
-    if (stop < 0) stop += dim;
-    if (step > 0) {
-        start = std::clamp<int64_t>(start, 0, dim);
-        stop = std::clamp<int64_t>(stop, 0, dim);
-    } else {
-        start = std::clamp<int64_t>(start, 0, dim - 1);
-        stop = std::clamp<int64_t>(stop, -1, dim - 1);
-    }
-    std::vector<int64_t> out;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-        out.push_back(i);
-        if (step > 0 ? i > std::numeric_limits<int64_t>::max() - step : i < std::numeric_limits<int64_t>::min() - step)
-            break;  // the next index would overflow: it is out of range anyway
-    }
-    return out;
-}
 
 Tensor naive_slice(const Tensor& x, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
                    const std::vector<int64_t>& axes, const std::vector<int64_t>& steps) {
@@ -46,7 +26,7 @@ Tensor naive_slice(const Tensor& x, const std::vector<int64_t>& starts, const st
         for (int64_t i = 0; i < shape[k]; ++i) picked[k].push_back(i);
     for (size_t i = 0; i < starts.size(); ++i) {
         const int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
-        picked[a] = onnx_slice(shape[a], starts[i], ends[i], steps[i]);
+        picked[a] = test::onnx_slice_indices(shape[a], starts[i], ends[i], steps[i]);
     }
     Shape out_shape;
     for (const auto& p : picked) out_shape.push_back(static_cast<int64_t>(p.size()));

@@ -1,13 +1,18 @@
-// Elementwise out = op(a, b) under ONNX multidirectional broadcasting, on a loop nest prepared once per node.
+// Elementwise out = op(a, b) under ONNX (numpy) multidirectional broadcasting, on a loop nest prepared once per
+// node: the float executor's arithmetic, PRelu and Max/Min, and the emulator's Add, Sub and Mul.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "espq/tensor.hpp"
-#include "float_kernels/loops.hpp"
+#include "exec/loops.hpp"
 
-namespace espq::kernels {
+namespace espq::exec {
+
+// The broadcast of two shapes (right-aligned; each dimension equal or 1), or nullopt if they do not broadcast.
+std::optional<Shape> broadcast_shape(const Shape& a, const Shape& b);
 
 class BroadcastPlan {
 public:
@@ -21,7 +26,9 @@ public:
     int64_t inner_length() const { return inner_; }
     size_t outer_depth() const { return outer_.size(); }
 
-    // out[i] = op(a[ia], b[ib]). `out` may alias `a` when a has the output's shape.
+    // out[i] = op(a[ia], b[ib]) for every output element in C order. `out` may alias `a` when a has the output's
+    // shape. `op` must be a pure function of its operands: the same result is computed once for a run of
+    // repeated operands (both broadcast along the innermost loop).
     template <typename TA, typename TB, typename TO, typename Op>
     void apply(const TA* a, const TB* b, TO* out, Op op) const {
         if (out_numel_ == 0) return;
@@ -58,4 +65,4 @@ private:
     int64_t out_numel_ = 0;
 };
 
-}  // namespace espq::kernels
+}  // namespace espq::exec

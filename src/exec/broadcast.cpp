@@ -1,8 +1,10 @@
-#include "float_kernels/broadcast.hpp"
+#include "exec/broadcast.hpp"
+
+#include <algorithm>
 
 #include "espq/error.hpp"
 
-namespace espq::kernels {
+namespace espq::exec {
 
 namespace {
 // Strides of `shape` right-aligned to `out`'s rank, 0 along dimensions where it is broadcast.
@@ -21,6 +23,18 @@ std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out) {
 }
 }  // namespace
 
+std::optional<Shape> broadcast_shape(const Shape& a, const Shape& b) {
+    const size_t rank = std::max(a.size(), b.size());
+    Shape out(rank);
+    for (size_t i = 0; i < rank; ++i) {
+        const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+        const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+        if (da != db && da != 1 && db != 1) return std::nullopt;
+        out[i] = (da == 1) ? db : da;
+    }
+    return out;
+}
+
 BroadcastPlan::BroadcastPlan(const Shape& a, const Shape& b, const Shape& out)
     : a_(a), b_(b), out_numel_(shape_numel(out)) {
     outer_ = merge_loops(out, broadcast_strides(a, out), broadcast_strides(b, out));
@@ -36,4 +50,4 @@ BroadcastPlan::BroadcastPlan(const Shape& a, const Shape& b, const Shape& out)
               "BroadcastPlan: innermost stride is not 0 or 1");
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::exec

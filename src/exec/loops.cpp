@@ -1,10 +1,16 @@
-#include "float_kernels/loops.hpp"
+#include "exec/loops.hpp"
 
 #include <algorithm>
 
 #include "espq/error.hpp"
 
-namespace espq::kernels {
+namespace espq::exec {
+
+std::vector<int64_t> contiguous_strides(const Shape& shape) {
+    std::vector<int64_t> s(shape.size(), 1);
+    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) s[i] = s[i + 1] * shape[i + 1];
+    return s;
+}
 
 std::vector<Loop> merge_loops(const Shape& dims, const std::vector<int64_t>& strides0,
                               const std::vector<int64_t>& strides1) {
@@ -27,4 +33,4 @@ std::vector<Loop> merge_loops(const Shape& dims, const std::vector<int64_t>& str
     return inner_first;
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::exec

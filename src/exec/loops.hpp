@@ -1,4 +1,5 @@
-// Loop nests over a tensor index space with two strided operands, flattened as far as the strides allow.
+// Loop nests over a tensor index space with two strided operands, flattened as far as the strides allow; the
+// float executor and the emulator share them.
 //
 // Broadcasting (Add, PRelu...), reductions and strided copies (Transpose, Slice) all walk an index space
 // `dims` while two operands move through memory with their own element strides. Merging adjacent dimensions
@@ -12,7 +13,10 @@
 
 #include "espq/tensor.hpp"
 
-namespace espq::kernels {
+namespace espq::exec {
+
+// Element strides of a dense C-ordered tensor of `shape` (the last dimension has stride 1).
+std::vector<int64_t> contiguous_strides(const Shape& shape);
 
 struct Loop {
     int64_t count;
@@ -55,4 +59,4 @@ void for_each_offset(const Loop* loops, size_t n, F&& f) {
     }
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::exec
