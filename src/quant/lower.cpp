@@ -285,8 +285,8 @@ LoweredModel lower_to_espdl(const Graph& src, const QuantPlan& plan, const Lower
             const LowerFn* fn = find_lowering(n.op_type);
             if (!fn) {
                 const OpSupport s = espdl_op_support(n.op_type, plan.target);
-                throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): cannot be lowered to ESP-DL for " +
-                                       target_name(plan.target) + (s.note.empty() ? "" : "; " + s.note));
+                throw_node_unsupported(n, std::string("cannot be lowered to ESP-DL for ") + target_name(plan.target) +
+                                              (s.note.empty() ? "" : "; " + s.note));
             }
             (*fn)(ctx, n);
         } catch (const UnsupportedError& e) {

@@ -47,7 +47,7 @@ std::function<double(double)> activation_function(const LowerContext& ctx, const
         for (int k = 1; k <= 2; ++k) {
             if (n.input(k) < 0) continue;
             const Value& b = ctx.src.value(n.input(k));
-            if (!b.constant) throw UnsupportedError("node '" + n.name + "' (Clip): bounds must be constants");
+            if (!b.constant) throw_node_unsupported(n, "bounds must be constants");
             (k == 1 ? lo : hi) = b.constant->as_doubles().at(0);
         }
         return [lo, hi](double x) { return std::min(hi, std::max(lo, x)); };
@@ -55,7 +55,7 @@ std::function<double(double)> activation_function(const LowerContext& ctx, const
     if (op == "PRelu") {
         const Value& s = ctx.src.value(n.inputs.at(1));
         if (!s.constant || s.constant->numel() != 1)
-            throw UnsupportedError("node '" + n.name + "' (PRelu): only a single constant slope is supported");
+            throw_node_unsupported(n, "only a single constant slope is supported");
         const double a = s.constant->as_doubles()[0];
         return [a](double x) { return x >= 0 ? x : a * x; };
     }
@@ -77,7 +77,7 @@ void lower_activation(LowerContext& ctx, const Node& n) {
         const OperandQuant& planned = ctx.operand(n, static_cast<int>(k));
         const Value& c = ctx.src.value(n.inputs[k]);
         if (!planned.quantized())
-            throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): input '" + c.name +
+            throw_node_unsupported(n, "input '" + c.name +
                                    "' is computed at run time; ESP-DL needs it constant");
         Tensor q = quantize_tensor(c.constant->cast(DType::Float32), planned.exponent(), planned.bits,
                                    ctx.policy.rounding, DType::Int16);
@@ -133,7 +133,7 @@ void lower_softmax(LowerContext& ctx, const Node& n) {
     int64_t axis = n.attr_int("axis", ctx.src.opset() >= 13 ? -1 : 1);
     if (axis < 0) axis += static_cast<int64_t>(rank);
     if (ctx.src.opset() < 13 && axis != static_cast<int64_t>(rank) - 1)
-        throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): opset<13 softmax over several axes is not "
+        throw_node_unsupported(n, "opset<13 softmax over several axes is not "
                                "supported by ESP-DL; export with opset 13 or softmax over the last axis");
     const int y = ctx.define_output(out, layout);
     Node& s = ctx.add_node(n.name, n.op_type, {xin}, {y}, bits);

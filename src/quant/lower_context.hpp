@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "espq/node_error.hpp"
 #include "espq/quantize.hpp"
 
 namespace espq::quant {

@@ -15,7 +15,7 @@ int LowerContext::bias_constant(const Node& n, const Tensor& real_bias) {
     int64_t clamped = 0;
     Tensor b = quantize_channels(real, planned.exponents, 0, planned.bits, policy.rounding, dt, &clamped);
     if (clamped)
-        note("node '" + n.name + "': " + std::to_string(clamped) + " bias value(s) clamped to " +
+        note(node_label(n) + ": " + std::to_string(clamped) + " bias value(s) clamped to " +
              std::to_string(planned.bits) + " bits (bias exponent " +
              (planned.per_channel() ? std::string("e_in + e_w per channel") : std::to_string(planned.exponent())) +
              "); consider 16-bit for this layer");
@@ -47,16 +47,16 @@ void lower_conv(LowerContext& ctx, const Node& n) {
     const int x = n.inputs.at(0), out = n.outputs.at(0);
     const Value& wv = g.value(n.inputs.at(1));
     if (!wv.constant)
-        throw UnsupportedError("node '" + n.name + "' (Conv): the weight is computed at run time; ESP-DL needs "
+        throw_node_unsupported(n, "the weight is computed at run time; ESP-DL needs "
                                "constant weights");
     const Shape& xs = g.value(x).shape;
     const size_t rank = xs.size();
     if (rank != 3 && rank != 4)
-        throw UnsupportedError("node '" + n.name + "' (Conv): only 1-D and 2-D convolutions run on ESP-DL");
+        throw_node_unsupported(n, "only 1-D and 2-D convolutions run on ESP-DL");
     const int64_t group = n.attr_int("group", 1), cin = xs[1], cout = wv.shape[0];
     const bool depthwise = group > 1;
     if (depthwise && !(group == cin && cout == cin))
-        throw UnsupportedError("node '" + n.name + "' (Conv): grouped convolution with group=" + std::to_string(group) +
+        throw_node_unsupported(n, "grouped convolution with group=" + std::to_string(group) +
                                " (" + std::to_string(cin) + " -> " + std::to_string(cout) +
                                " channels) is executed as depthwise by ESP-DL and would be wrong; split it into "
                                "separate convolutions and a Concat");

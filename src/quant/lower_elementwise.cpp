@@ -49,7 +49,7 @@ void lower_binary(LowerContext& ctx, const Node& n) {
         Tensor q = quantize_tensor(constant_in_layout(*val.constant, rank, layout), planned.exponent(), planned.bits,
                                    ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8, &clamped);
         if (clamped)
-            ctx.note("node '" + n.name + "': constant operand '" + val.name + "' clamped at exponent " +
+            ctx.note(node_label(n) + ": constant operand '" + val.name + "' clamped at exponent " +
                      std::to_string(planned.exponent()));
         inputs.push_back(ctx.add_constant(val.name, std::move(q), exponent_list(planned), "layout ==> UNK"));
     }

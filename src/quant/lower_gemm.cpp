@@ -12,7 +12,7 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
     const Value& wv = g.value(n.inputs.at(1));
     const std::string op = n.op_type;
     if (!wv.constant || wv.shape.size() != 2)
-        throw UnsupportedError("node '" + n.name + "' (" + op + "): only a constant 2-D second input is supported "
+        throw_node_unsupported(n, "only a constant 2-D second input is supported "
                                "(ESP-DL reads it as a blocked filter)");
     if (is_gemm && (n.attr_int("transA", 0) != 0 || n.attr_int("transB", 0) != 0 || n.attr_float("alpha", 1.f) != 1.f ||
                     n.attr_float("beta", 1.f) != 1.f))
@@ -34,7 +34,7 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
         const Tensor& c = *g.value(n.inputs[2]).constant;
         const int64_t nn = wv.shape[1];
         if (c.numel() != nn && c.numel() != 1)
-            throw UnsupportedError("node '" + n.name + "' (Gemm): bias C of shape " + shape_str(c.shape()) +
+            throw_node_unsupported(n, "bias C of shape " + shape_str(c.shape()) +
                                    " is not per output column; ESP-DL needs a bias of shape [" + std::to_string(nn) + "]");
         Tensor cb = c.cast(DType::Float32);
         if (cb.numel() == 1) {

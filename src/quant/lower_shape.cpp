@@ -29,7 +29,7 @@ void lower_data_movement(LowerContext& ctx, const Node& n) {
             continue;
         }
         if (!g.value(v).constant)
-            throw UnsupportedError("node '" + n.name + "' (" + n.op_type + "): input " + std::to_string(j) +
+            throw_node_unsupported(n, "input " + std::to_string(j) +
                                    " is computed at run time; ESP-DL needs it constant (export with fixed shapes)");
         const OperandQuant& planned = ctx.operand(n, static_cast<int>(j));
         if (planned.quantized()) {  // the pad value, read in the padded tensor's dtype
@@ -61,13 +61,13 @@ void lower_resize(LowerContext& ctx, const Node& n) {
     const int x = n.inputs.at(0), out = n.outputs.at(0);
     const int bits = ctx.node_bits(n);
     if (bits != 8)
-        throw UnsupportedError("node '" + n.name + "' (Resize): ESP-DL's int16 Resize is an empty stub; keep this "
+        throw_node_unsupported(n, "ESP-DL's int16 Resize is an empty stub; keep this "
                                "node at 8 bits");
     const size_t rank = g.value(x).shape.size();
-    if (rank != 4) throw UnsupportedError("node '" + n.name + "' (Resize): only 4-D NCHW inputs are supported");
+    if (rank != 4) throw_node_unsupported(n, "only 4-D NCHW inputs are supported");
     const std::string mode = n.attr_string("mode", "nearest");
     if (mode != "nearest" && mode != "linear")
-        throw UnsupportedError("node '" + n.name + "' (Resize): mode '" + mode + "' is not supported by ESP-DL");
+        throw_node_unsupported(n, "mode '" + mode + "' is not supported by ESP-DL");
     const Perm nhwc = channels_last_perm(rank);
     std::vector<int> inputs = {ctx.read_input(n, 0, nhwc), kNoValue};
     // Scales stay in NCHW order (the chip reads [2] = H, [3] = W); computed from the static shapes.
