@@ -195,6 +195,10 @@ def rewrite_file(path):
 
 
 def main(argv):
+    unknown = [a for a in argv if a.startswith("-") and a != "--check"]
+    if unknown:
+        print(__doc__.strip())
+        return 0 if set(unknown) <= {"-h", "--help"} else 2
     check = "--check" in argv
     roots = [a for a in argv if not a.startswith("--")] or ["src", "include", "tests"]
     files = []

@@ -52,7 +52,7 @@ std::vector<TensorStats> collect_statistics(const Graph& graph, const SampleSour
 
 // Power-of-two exponent e (real = q * 2^e) for a tensor quantized to `bits` (8 or 16) by `method`.
 // minmax: smallest e with absmax <= (2^(bits-1) - 0.5) * 2^e (ESP-PPQ's /127.5 rule, ceil of log2).
-// kl: ESP-PPQ's KL-divergence threshold (docs/spec quantization-rules §4.4), exponent by round-half-up of log2.
+// kl: ESP-PPQ's KL-divergence threshold (docs/quantization-rules.md §3.3), exponent by round-half-up of log2.
 // percentile: minmax of the 99.99th percentile of |x|.
 // mse: the exponent minimising the expected squared error (rounding noise + clipping) over the histogram.
 int choose_exponent(const TensorStats& stats, int bits, CalibMethod method);

@@ -1,6 +1,6 @@
 // Bit-exact emulator of ESP-DL's integer kernels, executing a lowered (.espdl) graph.
 //
-// Follows docs/spec (esp32s3-arithmetic): NHWC activations, blocked weights, 20-bit saturating int8 QACC
+// Follows docs/esp-dl-arithmetic.md: NHWC activations, blocked weights, 20-bit saturating int8 QACC
 // lanes with the exact 40-bit ACCX tail on S3, round-half-up (S3, C) or half-even (P4), LUT ops, raw-integer
 // Add/Sub/Concat, float paths where the chip computes in float. Kernels are prepared once per node
 // (shifts, de-blocked weights, tables) and run many times; run() is const and thread-safe.

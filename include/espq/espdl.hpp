@@ -60,7 +60,7 @@ std::vector<uint8_t> write_espdl_bytes(const EspdlModel& model);
 // 16-byte key; read it back with EspdlReadOptions::key.
 std::vector<uint8_t> encrypt_espdl_bytes(const std::vector<uint8_t>& edl2, const std::vector<uint8_t>& key);
 
-// Human-readable dump in ESP-PPQ's .info layout (espdl-format §6; no trailing newline).
+// Human-readable dump in ESP-PPQ's .info layout (docs/espdl-file-format.md §5; no trailing newline).
 std::string format_espdl_info(const EspdlModel& model);
 
 }  // namespace espq

@@ -1,5 +1,5 @@
 // Running a model's embedded test vectors through the emulator and comparing them the way ESP-DL's
-// Model::test() does (esp32s3-arithmetic §8): same dtype, shape and exponent; then int8 exact, int16 within
+// Model::test() does (docs/esp-dl-arithmetic.md §8): same dtype, shape and exponent; then int8 exact, int16 within
 // +-1, float within 2e-5 (NaN only matches NaN).
 #pragma once
 

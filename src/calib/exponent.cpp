@@ -18,7 +18,7 @@ int minmax_exponent(double absmax, int bits) {
     return static_cast<int>(std::ceil(std::log2(scale)));
 }
 
-// KL-divergence threshold as ESP-PPQ computes it (docs/spec quantization-rules §4.4).
+// KL-divergence threshold as ESP-PPQ computes it (docs/quantization-rules.md §3.3).
 int kl_exponent(const TensorStats& s, int bits) {
     const int B = static_cast<int>(s.hist.size());
     const int Q = 1 << (bits - 1);

@@ -1,7 +1,7 @@
 // Unary activations: Sigmoid, Tanh, Swish, HardSigmoid, HardSwish, Relu, LeakyRelu, Elu, Exp, Log, Sqrt, Clip.
 //
 // int8 with a `lut` table -> the LUT module (table[x + 128]). Otherwise (int16 always, int8 without a table)
-// ESP-DL computes in float per element (esp32s3-arithmetic §6.11 table, from the dl_module_*.hpp sources):
+// ESP-DL computes in float per element (docs/esp-dl-arithmetic.md §6.9 table, from the dl_module_*.hpp sources):
 // v = x * 2^e_in, t = f(v), y = sat(fround(t * 2^-e_out)). Because y depends only on x, the emulator evaluates
 // that formula once per possible input value at prepare time (256 / 65536 entries) and then looks it up.
 #include <cmath>

@@ -1,6 +1,6 @@
 // Add and Sub: saturating raw-integer arithmetic with multidirectional broadcasting; the exponents are
 // ignored (both SIMD and C kernels), so the exporter's alignment / RequantizeLinear nodes carry the scaling
-// (esp32s3-arithmetic §6.4). Float tensors add in float.
+// (docs/esp-dl-arithmetic.md §6.4). Float tensors add in float.
 #include "emu/emu_op.hpp"
 #include "exec/broadcast.hpp"
 

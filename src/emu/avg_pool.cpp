@@ -1,4 +1,4 @@
-// AveragePool and GlobalAveragePool: the float path forced by CONFIG_ACCURATE_INFER (§6.10):
+// AveragePool and GlobalAveragePool: the float path forced by CONFIG_ACCURATE_INFER (docs/esp-dl-arithmetic.md §6.8):
 //   sum = int32 sum of the raw inputs over the valid taps (y, then x);
 //   area = KH*KW of the full kernel, never reduced at borders (count_include_pad = 1 whatever the attribute);
 //   scale = fl32(fl32(2^e_in * fl32(1/area)) * 2^-e_out);  y = sat(fround(fl32(sum) * scale)).

@@ -1,4 +1,5 @@
-// Concat: a raw copy per outer index along `axis` (stored layout); exponents are ignored (§6.8).
+// Concat: a raw copy per outer index along `axis` (stored layout); exponents are ignored (docs/esp-dl-arithmetic.md
+// docs/esp-dl-arithmetic.md §6).
 #include "emu/emu_op.hpp"
 #include "exec/axis_parts.hpp"
 

@@ -1,4 +1,4 @@
-// Conv (regular and depthwise, 2-D NHWC and 1-D NWC), int8 and int16: esp32s3-arithmetic §6.1, §6.2.
+// Conv (regular and depthwise, 2-D NHWC and 1-D NWC), int8 and int16: docs/esp-dl-arithmetic.md §6.1, §6.2.
 //
 // Padding is never materialized on the chip: out-of-range taps are skipped, which equals adding zeros even
 // with saturating lanes (adding 0 never moves a lane). Regular convs go through MacEngineS8/S16 on im2col rows
@@ -301,7 +301,8 @@ std::unique_ptr<EmuKernel> prepare_conv(PrepareContext& ctx) {
         for (int ch = 0; ch < n; ++ch)
             for (int t = 0; t < kh * kw; ++t) w[static_cast<size_t>(t) * n + ch] = plain[static_cast<size_t>(ch) * kh * kw + t];
         if (bias.empty()) bias.assign(n, 0);
-        // Every depthwise channel, remainder included, uses QACC lanes on S3 (§6.2); int16 lanes are 40-bit.
+        // Every depthwise channel, remainder included, uses QACC lanes on S3 (docs/esp-dl-arithmetic.md §6.2); int16
+        // lanes are 40-bit.
         int lane_bits = 0;
         bool wrap32 = false;
         if (act == DType::Int8) {
@@ -324,7 +325,7 @@ std::unique_ptr<EmuKernel> prepare_conv(PrepareContext& ctx) {
     if (act == DType::Int8) {
         std::vector<int8_t> w = deblock_filter(wt.data<int8_t>(), n, kh, kw, cpg, block, false);
         // The aligned kernel (N % 16 == 0) puts every channel in QACC lanes; otherwise channels from
-        // 16*floor(N/16) on go through the exact ACCX accumulator (§5).
+        // 16*floor(N/16) on go through the exact ACCX accumulator (docs/esp-dl-arithmetic.md §5).
         return std::make_unique<ConvS8>(g, MacEngineS8(n, k, w, bias, pol, std::move(rq)));
     }
     std::vector<int16_t> w = deblock_filter(wt.data<int16_t>(), n, kh, kw, cpg, block, false);

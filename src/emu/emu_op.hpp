@@ -1,5 +1,5 @@
 // Internal interface of the ESP-DL emulator: the per-operator registry, the prepare context, and the
-// arithmetic helpers every kernel shares (docs/spec esp32s3-arithmetic §0, §2).
+// arithmetic helpers every kernel shares (docs/esp-dl-arithmetic.md §1, §2).
 //
 // Each operator lives in src/emu/<op>.cpp and registers a prepare function with ESPQ_REGISTER_EMU_OP. In the
 // spirit of TFLite Micro's Prepare/Eval split, prepare runs once per node: it checks attributes, computes the
@@ -96,7 +96,7 @@ inline int64_t wrap_bits(int64_t v, int bits) {
 // 2^e as a float (DL_SCALE / DL_RESCALE): exact for every exponent a float can represent.
 inline float pow2f(int e) { return std::ldexp(1.0f, e); }
 
-// quantize<T>(x, inv_scale) = clip_T(fround(x * inv_scale)) (§2.3).
+// quantize<T>(x, inv_scale) = clip_T(fround(x * inv_scale)) (docs/esp-dl-arithmetic.md §2.3).
 template <typename T>
 inline T quantize_float(float x, float inv_scale, Rounding r) {
     return saturate<T>(fround(x * inv_scale, r));
@@ -182,7 +182,7 @@ int normalize_axis(const PrepareContext& ctx, int64_t axis, int rank, const char
 
 // ESP-DL's element-wise argument merge (get_elemwise_operation_args): both inputs are right-aligned to the
 // output rank, then adjacent dimensions with the same broadcast pattern are merged. The chip runs at most 4
-// merged dimensions; its innermost output extent `output_d0` selects SIMD vs C kernels (§5).
+// merged dimensions; its innermost output extent `output_d0` selects SIMD vs C kernels (docs/esp-dl-arithmetic.md §5).
 struct ElemwiseMerge {
     int dims = 0;            // merged rank (<= 4 is what the chip supports)
     int64_t output_d0 = 0;   // innermost merged output extent

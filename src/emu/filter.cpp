@@ -54,7 +54,8 @@ std::vector<int64_t> read_bias(const PrepareContext& ctx, int input, int n, DTyp
 bool fused_relu(const PrepareContext& ctx) {
     const std::string a = ctx.node().attr_string("activation", "Linear");
     if (a == "Linear" || a.empty()) return false;
-    if (a == "Relu" || a == "LeakyRelu") return true;  // LeakyRelu is routed to the ReLU kernel (§6.1 quirks)
+    // LeakyRelu is routed to the ReLU kernel (docs/esp-dl-arithmetic.md §6.1 quirks)
+    if (a == "Relu" || a == "LeakyRelu") return true;
     ctx.unsupported("fused activation '" + a + "'");
 }
 

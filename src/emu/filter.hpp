@@ -1,6 +1,6 @@
 // Conv/Gemm/MatMul parameters as the emulator needs them: the stored (blocked) filter turned into a plain
-// [N][KH][KW][C] filter, the bias, and the per-channel requantization shifts (espdl-format §4.2-4.3,
-// esp32s3-arithmetic §4.2, §6.1, §7).
+// [N][KH][KW][C] filter, the bias, and the per-channel requantization shifts (docs/espdl-file-format.md §4.2-§4.3,
+// docs/esp-dl-arithmetic.md §4.2, §6.1, §7).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// Gather along `axis` with int64/int32 indices (negative ones count from the end): a raw copy (§6.17).
+// Gather along `axis` with int64/int32 indices (negative ones count from the end): a raw copy
+// (docs/esp-dl-arithmetic.md §6.15).
 #include "emu/emu_op.hpp"
 
 namespace espq::emu {

@@ -1,5 +1,5 @@
 // Gemm: the input [..., K] viewed as M = size/K rows, run as a 1x1 conv with the blocked [1, 1, K, N] filter
-// and optional bias (esp32s3-arithmetic §6.3). Output [..., N].
+// and optional bias (docs/esp-dl-arithmetic.md §6.3). Output [..., N].
 #include "emu/emu_op.hpp"
 #include "emu/filter.hpp"
 #include "emu/mac_engine.hpp"

@@ -1,5 +1,5 @@
 // LUT module: op type `LUT` and `Gelu` always, and every int8 activation that carries a `lut` table
-// (the activation files call make_lut_kernel). esp32s3-arithmetic §4.4, §6.11.
+// (the activation files call make_lut_kernel). docs/esp-dl-arithmetic.md §4.4, §6.9.
 #include "emu/lut.hpp"
 
 namespace espq::emu {

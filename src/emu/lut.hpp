@@ -1,5 +1,5 @@
 // Table lookup (the ESP-DL LUT module): int8 y = table[x + 128]; int16 nearest neighbour on a table of
-// 65536/step + 1 entries (esp32s3-arithmetic §4.4, §6.11).
+// 65536/step + 1 entries (docs/esp-dl-arithmetic.md §4.4, §6.9).
 #pragma once
 
 #include <memory>

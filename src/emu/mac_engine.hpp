@@ -1,5 +1,5 @@
 // The multiply-accumulate engine shared by Conv (regular), Gemm and MatMul: a prepared filter plus the
-// requantization of each output channel, following esp32s3-arithmetic §6.1/§6.3 and the target policy.
+// requantization of each output channel, following docs/esp-dl-arithmetic.md §6.1/§6.3 and the target policy.
 //
 // int8 on ESP32-S3: output channels 0..N0-1 (N0 = 16*floor(N/16), or every channel when the op has no ACCX
 // tail) accumulate in 20-bit QACC lanes that saturate after every MAC, in (ky, kx, c) order, starting from the

@@ -1,6 +1,7 @@
 // MatMul: input 1 is read as a conv filter, i.e. each trailing [C, N] matrix in the blocked Gemm layout, both
 // when it is an initializer and when the exporter's inserted nodes deliver it at run time
-// (esp32s3-arithmetic §4.2, §6.3; espdl-format §4.4). No bias; optional fused Relu; batch dimensions broadcast.
+// (docs/esp-dl-arithmetic.md §4.2, §6.3; docs/espdl-file-format.md §4.4). No bias; optional fused Relu; batch
+// dimensions broadcast.
 #include <algorithm>
 
 #include "emu/emu_op.hpp"

@@ -1,4 +1,4 @@
-// MaxPool: the maximum of raw values over the valid taps; passive, no rescale (§6.9).
+// MaxPool: the maximum of raw values over the valid taps; passive, no rescale (docs/esp-dl-arithmetic.md §6.7).
 #include <algorithm>
 
 #include "emu/emu_op.hpp"

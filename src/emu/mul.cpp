@@ -1,4 +1,4 @@
-// Mul (esp32s3-arithmetic §6.5, esp-dl dl_base_mul.cpp). After ESP-DL's element-wise shape merge, the innermost
+// Mul (docs/esp-dl-arithmetic.md §6.5, esp-dl dl_base_mul.cpp). After ESP-DL's element-wise shape merge, the innermost
 // merged output extent output_d0 picks the kernel:
 //   SIMD (PIE targets, output_d0 >= 16 int8 / >= 8 int16): y = sat(round_shift(a*b, k)), k = e_out - e_a - e_b
 //        computed exactly; k must be >= 0;

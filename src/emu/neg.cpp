@@ -1,5 +1,5 @@
 // Neg: integer negation with the type minimum mapped to the maximum; exponents and any LUT are ignored
-// (esp32s3-arithmetic §6.11, §12 Q15).
+// (docs/esp-dl-arithmetic.md §6.9, §9.2).
 #include "emu/emu_op.hpp"
 
 namespace espq::emu {

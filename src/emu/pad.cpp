@@ -1,5 +1,6 @@
 // Pad: constant / edge / reflect over the stored axes; pads from an int64 initializer ([begins..., ends...]),
-// the constant is element 0 of input 2 read in the tensor's own dtype, i.e. already quantized (§6.17).
+// the constant is element 0 of input 2 read in the tensor's own dtype, i.e. already quantized
+// (docs/esp-dl-arithmetic.md §6.15).
 #include "emu/emu_op.hpp"
 
 namespace espq::emu {

@@ -1,5 +1,5 @@
 // Window geometry shared by MaxPool and AveragePool (NHWC 4-D or NWC 3-D; pads [t, l, b, r] / [l, r]; floor
-// output size, no ceil mode, no dilation). Out-of-range taps are skipped (§3, §6.9, §6.10).
+// output size, no ceil mode, no dilation). Out-of-range taps are skipped (docs/esp-dl-arithmetic.md §3, §6.7, §6.8).
 #pragma once
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // PRelu without a table (int8 with a per-channel slope, int16 always; an int8 scalar slope with a `lut` runs the
 // LUT module). Slope [C, 1, 1] (or one value) indexed by the last (channel) dimension; e_act = e_out - e_in - e_alpha
-// (esp32s3-arithmetic §6.12, esp-dl dl_base_prelu.cpp / get_activation_args):
+// (docs/esp-dl-arithmetic.md §6.10, esp-dl dl_base_prelu.cpp / get_activation_args):
 //   int8 SIMD: x < 0: sat8(round_shift(x * alpha[c], e_act)); x > 0: sat8(round_shift(x * scale8, s_out)), with
 //              s_out = max(e_out - e_in, 0), scale8 = 2^max(e_in - e_out, 0) loaded as one signed byte; x = 0: 0;
 //   int16, and int8 on C targets (prelu_11c, EE.VPRELU.S16): x > 0: y = x; else y = sat((x * alpha[c]) >> e_act)

@@ -1,6 +1,6 @@
 // QuantizeLinear / DequantizeLinear / RequantizeLinear: one ESP-DL module, `output.assign(input)`. The scale and
-// zero-point inputs are ignored; only the dtypes and exponents of the two tensors count (§6.13,
-// esp-dl TensorBase::assign).
+// zero-point inputs are ignored; only the dtypes and exponents of the two tensors count (docs/esp-dl-arithmetic.md
+// docs/esp-dl-arithmetic.md §6.9, esp-dl TensorBase::assign).
 //   float -> int: y = clip(fround(x * 2^-e_out));  int -> float: y = x * 2^e_in;
 //   same exponent: copy, int16 -> int8 clamps, int8 -> int16 extends;
 //   different exponents, k = e_out - e_in: the SIMD kernel when the target has one and size > 50 (buffers are

@@ -1,4 +1,4 @@
-// ReduceSum / ReduceMean / ReduceMax / ReduceMin (esp32s3-arithmetic §6.16, esp-dl dl_module_reduce_*.hpp).
+// ReduceSum / ReduceMean / ReduceMax / ReduceMin (docs/esp-dl-arithmetic.md §6.14, esp-dl dl_module_reduce_*.hpp).
 // Integer sums are exact (int32 for int8, int64 for int16); ReduceSum then shift_and_round(sum, e_out - e_in)
 // (a left shift clamps to the accumulator type), ReduceMean y = fround(fl32(sum) * 2^e_in / count * 2^-e_out)
 // evaluated left to right in float; Max/Min compare raw values (passive). Only the merged-axis patterns the

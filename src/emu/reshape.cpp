@@ -1,4 +1,5 @@
-// Reshape, Flatten, Squeeze, Unsqueeze, Identity: same bytes, new shape (ESP-DL aliases the input; §6.17).
+// Reshape, Flatten, Squeeze, Unsqueeze, Identity: same bytes, new shape (ESP-DL aliases the input;
+// docs/esp-dl-arithmetic.md §6.15).
 #include "emu/emu_op.hpp"
 
 namespace espq::emu {

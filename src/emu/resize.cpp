@@ -1,5 +1,6 @@
-// Resize, int8 only (int16 Resize has an empty body on the chip: rejected, §12 Q7). scales/sizes are read in
-// NCHW order ([2] = H, [3] = W; 3-D: [2] = W) although the tensor is NHWC (§6.15, esp-dl dl_base_resize.*).
+// Resize, int8 only (int16 Resize has an empty body on the chip: rejected, docs/esp-dl-arithmetic.md §9.1).
+// scales/sizes are read in NCHW order ([2] = H, [3] = W; 3-D: [2] = W) although the tensor is NHWC
+// (docs/esp-dl-arithmetic.md §6.13, esp-dl dl_base_resize.*).
 //   nearest (asymmetric, floor): in = min((int)(o * fl32(1/scale)), len - 1); values requantized by
 //     k = max(e_out - e_in, 0), scale = 2^max(e_in - e_out, 0): SIMD sat8(round_shift(x * scale, k)),
 //     C targets fround(fl32(x) * scale / 2^k);

@@ -1,4 +1,5 @@
-// Slice: starts/ends/axes/steps from initializers, ONNX clamping rules, a raw strided copy (§6.17).
+// Slice: starts/ends/axes/steps from initializers, ONNX clamping rules, a raw strided copy (docs/esp-dl-arithmetic.md
+// docs/esp-dl-arithmetic.md §6.13).
 #include "emu/emu_op.hpp"
 #include "exec/strided_copy.hpp"
 

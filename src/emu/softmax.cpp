@@ -1,4 +1,4 @@
-// Softmax / LogSoftmax: int8/int16/float in, float out (esp32s3-arithmetic §6.14, esp-dl dl_module_softmax.hpp).
+// Softmax / LogSoftmax: int8/int16/float in, float out (docs/esp-dl-arithmetic.md §6.12, esp-dl dl_module_softmax.hpp).
 //   int8: e_i = table[x_i + 128] with table[i] = expf(2^e_in * (i - 128)), no max subtraction; sequential float
 //         sum; Softmax y_i = e_i / sum, LogSoftmax y_i = 2^e_in * x_i - logf(sum);
 //   int16: v = 2^e_in * x, then the float path; float: max subtraction, expf, sequential sum.

@@ -1,4 +1,5 @@
-// Split along `axis`: sizes from input 1, else `num_outputs`, else equal parts per output (§6.17).
+// Split along `axis`: sizes from input 1, else `num_outputs`, else equal parts per output (docs/esp-dl-arithmetic.md
+// docs/esp-dl-arithmetic.md §6.13).
 #include "emu/emu_op.hpp"
 #include "exec/axis_parts.hpp"
 

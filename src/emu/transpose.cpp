@@ -1,4 +1,4 @@
-// Transpose: a raw copy with permuted axes; `perm` may hold negative entries (§3.4 of espdl-format).
+// Transpose: a raw copy with permuted axes; `perm` may hold negative entries (docs/espdl-file-format.md §3.2).
 #include <numeric>
 
 #include "emu/emu_op.hpp"

@@ -1,5 +1,5 @@
-// Container layer of .espdl files (espdl-format §1). Everything here works on untrusted bytes: every length and
-// offset is checked against the bytes actually present before it is used, with 64-bit arithmetic.
+// Container layer of .espdl files (docs/espdl-file-format.md §1). Everything here works on untrusted bytes: every
+// length and offset is checked against the bytes actually present before it is used, with 64-bit arithmetic.
 #include "espdl/container.hpp"
 
 #include <nettle/aes.h>

@@ -1,4 +1,4 @@
-// The byte containers around an .espdl FlatBuffer (espdl-format §1): EDL2 / EDL1 headers, AES-128-CTR
+// The byte containers around an .espdl FlatBuffer (docs/espdl-file-format.md §1): EDL2 / EDL1 headers, AES-128-CTR
 // encryption and the PDL1/PDL2/PDL3 multi-model packages.
 #pragma once
 

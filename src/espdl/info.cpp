@@ -1,5 +1,5 @@
-// The .info text dump (espdl-format §6): the layout of ESP-PPQ's printable_graph, printed from the FlatBuffer
-// that write_espdl_bytes produces for the model, so the text describes exactly the bytes of the .espdl file.
+// The .info text dump (docs/espdl-file-format.md §5): the layout of ESP-PPQ's printable_graph, printed from the
+// FlatBuffer that write_espdl_bytes produces for the model, so the text describes exactly the bytes of the .espdl file.
 // Arrays are formatted like numpy's repr with an unlimited threshold (line width 75, right-aligned columns).
 #include <algorithm>
 #include <charconv>

@@ -1,5 +1,5 @@
-// Stored layouts of Conv / Gemm / MatMul weights in .espdl files (espdl-format §4.2, esp32s3-arithmetic §4.2)
-// and the "layout ==> <tag>" doc strings that name them.
+// Stored layouts of Conv / Gemm / MatMul weights in .espdl files (docs/espdl-file-format.md §4.2,
+// docs/esp-dl-arithmetic.md §4.2) and the "layout ==> <tag>" doc strings that name them.
 //
 // Notation: N output channels, C input channels (per group), A = block size (16 for int8, 8 for int16 on the
 // SIMD targets esp32s3 / esp32p4; 0 for the plain layouts of the C targets), Na = A * floor(N / A).

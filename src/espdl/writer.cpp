@@ -1,4 +1,5 @@
-// .espdl writer: EspdlModel -> EDL2 file image (espdl-format §1.1, §3), plus encryption (files are written by espq/atomic_files.hpp).
+// .espdl writer: EspdlModel -> EDL2 file image (docs/espdl-file-format.md §1.1, §3), plus encryption (files are written
+// by espq/atomic_files.hpp).
 //
 // What is written, and in which order (all deterministic):
 //   - initializers: the LUT tables (constants named by a `lut` attribute) in node order, then every other constant

@@ -5,7 +5,8 @@
 namespace espq::quant {
 
 bool is_passive(const std::string& op) {
-    // Neg is not passive in ESP-PPQ, but the chip ignores its exponents (spec §12 Q15), so it must be.
+    // Neg is not passive in ESP-PPQ, but the chip ignores its exponents (docs/esp-dl-arithmetic.md §9.2), so it must
+    // be.
     static const std::set<std::string> s = {"MaxPool", "Reshape",   "Flatten",      "Identity",     "Dropout",
                                             "Slice",   "Pad",       "Split",        "Transpose",    "Squeeze",
                                             "Unsqueeze", "Gather",  "ReduceMax",    "ReduceMin",    "DepthToSpace",

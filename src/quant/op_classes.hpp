@@ -1,4 +1,4 @@
-// How each operator type participates in exponent planning and lowering (docs/spec quantization-rules §6).
+// How each operator type participates in exponent planning and lowering (docs/quantization-rules.md §4).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The .json quantization record (docs/spec espdl-format §7 layout) of a lowered model.
+// The .json quantization record (docs/espdl-file-format.md §6 layout) of a lowered model.
 #include <cmath>
 #include <limits>
 #include <map>

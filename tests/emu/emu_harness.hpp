@@ -67,7 +67,7 @@ struct EmuGraph {
     }
 };
 
-// Exporter-side blocking (espdl-format §4.2): plain W[n][kh][kw][c] -> stored order. A = 0: plain NHWC.
+// Exporter-side blocking (docs/espdl-file-format.md §4.2): plain W[n][kh][kw][c] -> stored order. A = 0: plain NHWC.
 template <typename T>
 std::vector<T> block_filter(const std::vector<T>& w, int n, int kh, int kw, int c, int a, bool depthwise) {
     std::vector<T> out;

@@ -1,4 +1,4 @@
-// Conv emulation against a naive reference of the chip's recipe (esp32s3-arithmetic §6.1, §6.2): bias, taps in
+// Conv emulation against a naive reference of the chip's recipe (docs/esp-dl-arithmetic.md §6.1, §6.2): bias, taps in
 // (ky, kx, c) order, 20-bit lanes saturating after every MAC, exact ACCX tail channels, RHU, sat8, ReLU.
 #include <thread>
 

@@ -1,5 +1,5 @@
 // Add/Sub (raw saturating integers, exponents ignored), Mul (SIMD integer vs float C path by output_d0) and
-// ESP-DL's element-wise shape merge (esp32s3-arithmetic §5, §6.4, §6.5).
+// ESP-DL's element-wise shape merge (docs/esp-dl-arithmetic.md §5, §6.4, §6.5).
 #include <cmath>
 
 #include "emu/emu_op.hpp"
@@ -55,7 +55,7 @@ TEST(EmuElementwise, MergeFollowsEspDl) {
 }
 
 // int16 Mul where the float C path and the exact SIMD product differ: |a*b| > 2^24 is rounded to float32 before
-// the scale, which can move it across a rounding boundary (§6.5).
+// the scale, which can move it across a rounding boundary (docs/esp-dl-arithmetic.md §6.5).
 TEST(EmuElementwise, MulPicksSimdOrFloatPathByOutputD0) {
     auto reference_simd = [](int64_t p, int k) { return ref_sat(ref_rhu(p, k), -32768, 32767); };
     auto reference_c = [](int64_t p, int k) {

@@ -1,5 +1,5 @@
 // LUT module (int8 table[x + 128], int16 nearest neighbour with per-target ties) and the float paths of
-// activations without a table (esp32s3-arithmetic §4.4, §6.11).
+// activations without a table (docs/esp-dl-arithmetic.md §4.4, §6.9).
 #include <cmath>
 
 #include "emu_harness.hpp"

@@ -1,5 +1,5 @@
 // Quantize/Dequantize/RequantizeLinear (SIMD vs float path), Softmax (int8 exp table without max
-// subtraction), Reduce*, Neg, Resize, PRelu, Gemm/MatMul — esp32s3-arithmetic §6.3, §6.11-§6.16.
+// subtraction), Reduce*, Neg, Resize, PRelu, Gemm/MatMul — docs/esp-dl-arithmetic.md §6.3, §6.9-§6.14.
 #include <cmath>
 
 #include "emu_harness.hpp"

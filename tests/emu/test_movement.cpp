@@ -1,5 +1,5 @@
 // Data movement ops copy raw values in the stored layout: Concat, Transpose, Reshape, Flatten, Squeeze,
-// Unsqueeze, Identity, Slice, Split, Gather, Pad (esp32s3-arithmetic §6.8, §6.17).
+// Unsqueeze, Identity, Slice, Split, Gather, Pad (docs/esp-dl-arithmetic.md §6.6, §6.15).
 #include <numeric>
 
 #include "emu_harness.hpp"

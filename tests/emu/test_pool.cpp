@@ -1,5 +1,5 @@
 // MaxPool (valid taps only) and AveragePool / GlobalAveragePool (int32 sum, full-kernel area,
-// scale = fl32(fl32(2^e_in * fl32(1/area)) * 2^-e_out), fround) — esp32s3-arithmetic §6.9, §6.10.
+// scale = fl32(fl32(2^e_in * fl32(1/area)) * 2^-e_out), fround) — docs/esp-dl-arithmetic.md §6.7, §6.8.
 #include <cmath>
 
 #include "emu_harness.hpp"

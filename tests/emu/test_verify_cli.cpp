@@ -30,7 +30,8 @@ TEST(VerifyCli, Int16ReportsOffByOneCountsAndJson) {
     ASSERT_EQ(j["outputs"].size(), 1u);
     const auto& o = j["outputs"][0];
     EXPECT_EQ(o["dtype"], "INT16");
-    // The exact integer rule differs from ESP-PPQ's float32 vectors by 1 in 25 of 32768 elements (spec §13.3).
+    // The exact integer rule differs from ESP-PPQ's float32 vectors by 1 in 25 of 32768 elements
+    // (docs/esp-dl-arithmetic.md §8.1).
     EXPECT_EQ(o["off_by_one"].get<int64_t>(), 25);
     EXPECT_EQ(o["exact"].get<int64_t>(), 32743);
     EXPECT_EQ(o["max_abs_diff"].get<double>(), 1.0);

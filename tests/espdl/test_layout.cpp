@@ -21,7 +21,7 @@ Tensor iota_tensor(const Shape& shape) {
     return Tensor::from<int32_t>(shape, v);
 }
 
-// Position in the stored array of ONNX element W[n][c][kh][kw] (espdl-format §4.2), spelled out per case.
+// Position in the stored array of ONNX element W[n][c][kh][kw] (docs/espdl-file-format.md §4.2), spelled out per case.
 int64_t stored_position(int64_t n, int64_t c, int64_t kh, int64_t kw, int64_t N, int64_t C, int64_t KH, int64_t KW,
                         int64_t A, bool depthwise) {
     const int64_t Na = A ? N / A * A : 0;
@@ -155,7 +155,8 @@ TEST(EspdlLayout, TagsAreWrittenAndParsedInEverySpelling) {
 const Value& weight_of(const EspdlModel& m) { return m.graph.value(m.graph.nodes.at(0).inputs.at(1)); }
 
 TEST(EspdlLayout, SameGemmLayerExportedForEveryTargetDeblocksIdentically) {
-    // espdl-format §9: one layer exported for c, esp32p4 and esp32s3. K=16,N=16 (one full block) and K=64,N=32.
+    // docs/espdl-file-format.md §4.5: one layer exported for c, esp32p4 and esp32s3. K=16,N=16 (one full block) and
+    // K=64,N=32.
     for (const auto& [c_file, p4_file, s3_file] : std::vector<std::tuple<std::string, std::string, std::string>>{
              {"c/Gemm__linear_ishap_1_16_kshap_16_16_relu_s8__7fbcd94a.espdl",
               "esp32p4/Gemm__linear_ishap_1_16_kshap_16_16_relu_s8__8387671c.espdl",

@@ -331,7 +331,7 @@ TEST(EspdlMalformed, NodesOutOfOrderAreSorted) {
     EXPECT_EQ(model.graph.nodes[1].name, "second");
 }
 
-// ---- PDL2 / PDL3 packages built here (layout of espdl-format §1.4) ----
+// ---- PDL2 / PDL3 packages built here (layout of docs/espdl-file-format.md §1.4) ----
 
 std::vector<uint8_t> pack(const std::string& magic, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& models) {
     const bool pdl3 = magic == "PDL3";
