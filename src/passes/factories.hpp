@@ -8,6 +8,7 @@
 namespace espq::passes {
 
 std::unique_ptr<GraphPass> make_remove_identity();
+std::unique_ptr<GraphPass> make_clip_bounds_to_inputs();
 std::unique_ptr<GraphPass> make_fold_constants();
 std::unique_ptr<GraphPass> make_fold_batchnorm();
 std::unique_ptr<GraphPass> make_fuse_bias_add();

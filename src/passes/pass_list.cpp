@@ -12,6 +12,7 @@ struct Entry {
 // fusions that need folded weights, activation fusion last (it changes which tensor a Conv produces).
 const Entry kPasses[] = {
     {passes::make_remove_identity, nullptr},                      //
+    {passes::make_clip_bounds_to_inputs, nullptr},                // one Clip form for every later stage
     {passes::make_fold_constants, nullptr},                       //
     {passes::make_fold_batchnorm, nullptr},                       //
     {passes::make_matmul_to_gemm, nullptr},                       //

@@ -72,6 +72,9 @@ void lower_activation(LowerContext& ctx, const Node& n) {
     // int16 Clip bounds (the kernel clamps raw integers) and the int16 PRelu slope (an int16 multiplier) are
     // constants read at their planned exponents; int8 folds them into the table.
     const bool constant_operands = (n.op_type == "Clip" || n.op_type == "PRelu") && bits == 16;
+    if (n.op_type == "Clip" && bits == 16 && (n.has_attr("min") || n.has_attr("max")))
+        throw_node_unsupported(n, "min/max given as attributes (opset < 11) reach the int16 lowering only when pass "
+                                  "clip_bounds_to_inputs is disabled; do not disable it");
     for (size_t k = 1; constant_operands && k < n.inputs.size(); ++k) {
         if (n.inputs[k] < 0) continue;
         const OperandQuant& planned = ctx.operand(n, static_cast<int>(k));

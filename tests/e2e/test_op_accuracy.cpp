@@ -112,3 +112,30 @@ TEST(OpAccuracy, EveryQuantizableProbeMatchesTheFloatReference) {
     }
     EXPECT_GE(checked, 60);
 }
+
+// The attribute form of Clip (opset 6-10: min/max attributes) computes what the input form does at both widths.
+// At int16 it used to be lowered without bounds (values passed through unclipped): the probes above only use
+// the input form, so this form gets its own check.
+TEST(OpAccuracy, ClipWithAttributeBoundsMatchesTheFloatReference) {
+    for (const bool both_bounds : {true, false}) {
+        ProbeModel m(10);
+        m.set_probed_op("Clip");
+        const std::string y = m.node1("Clip", {m.input({1, 3, 6, 6})});
+        m.attr("min", -0.5f);  // inside the samples' range [-2, 2), so that both bounds clip
+        if (both_bounds) m.attr("max", 1.f);
+        m.output(y);
+        const std::string file = test::temp_dir() + "/clip_attributes.onnx";
+        {
+            std::ofstream f(file, std::ios::binary);
+            ASSERT_TRUE(m.proto().SerializeToOstream(&f));
+        }
+        const Graph g = load_onnx(file);
+        for (int bits : {8, 16}) {
+            const Measured r = measure(g, m, bits);
+            ASSERT_TRUE(r.quantized) << "int" << bits;
+            std::printf("[ info ] Clip (attributes%s) int%-2d output SQNR %6.1f dB\n", both_bounds ? "" : ", min only",
+                        bits, r.sqnr_db);
+            EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << "int" << bits;
+        }
+    }
+}

@@ -54,8 +54,11 @@ double max_change(const Graph& a, const Graph& b) {
 
 std::map<std::string, int> ops_after(Graph& g, const std::string& pass, int expected_rewrites) {
     const auto reports = run_passes(g, only(pass));
-    for (const auto& r : reports)
-        if (r.name == pass) EXPECT_EQ(r.rewrites, expected_rewrites) << pass;
+    for (const auto& r : reports) {
+        if (r.name == pass) {
+            EXPECT_EQ(r.rewrites, expected_rewrites) << pass;
+        }
+    }
     g.verify();
     return g.op_counts();
 }
@@ -127,4 +130,30 @@ TEST(RewriteOps, PowBySquareSquareRootOrOneBecomesMulSqrtOrNothing) {
     }
     Graph cube = one_op("Pow", {1, 3, 5, 4}, {}, {Tensor::scalar<float>(3.f)});
     EXPECT_EQ(ops_after(cube, "pow_to_mul", 0).count("Pow"), 1u);
+}
+
+TEST(RewriteOps, ClipAttributeBoundsBecomeConstantInputs) {
+    Attributes both;
+    both["min"] = -0.5f;
+    both["max"] = 1.f;
+    const Graph before = one_op("Clip", {1, 3, 5, 4}, both);
+    Graph after = before;
+    EXPECT_EQ(ops_after(after, "clip_bounds_to_inputs", 1), (std::map<std::string, int>{{"Clip", 1}}));
+    const Node& clip = after.nodes.at(0);
+    EXPECT_FALSE(clip.has_attr("min"));
+    EXPECT_FALSE(clip.has_attr("max"));
+    ASSERT_EQ(clip.num_inputs(), 3);
+    EXPECT_EQ(after.value(clip.inputs[1]).constant->as_doubles().at(0), -0.5);
+    EXPECT_EQ(after.value(clip.inputs[2]).constant->as_doubles().at(0), 1.0);
+    EXPECT_EQ(max_change(before, after), 0.0);
+
+    Attributes min_only;
+    min_only["min"] = 0.25f;  // the absent max is the float range
+    const Graph before_min = one_op("Clip", {1, 3, 5, 4}, min_only);
+    Graph after_min = before_min;
+    ops_after(after_min, "clip_bounds_to_inputs", 1);
+    EXPECT_EQ(max_change(before_min, after_min), 0.0);
+
+    Graph inputs_form = one_op("Clip", {1, 3, 5, 4}, {}, {Tensor::scalar<float>(0.f), Tensor::scalar<float>(6.f)});
+    ops_after(inputs_form, "clip_bounds_to_inputs", 0);  // already in the input form
 }
