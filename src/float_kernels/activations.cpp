@@ -4,7 +4,7 @@
 
 #include "float_kernels/pointwise.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 // Sigmoid with the division in double, as ESP-DL computes it (dl_math.hpp) — also the more accurate form.
@@ -80,4 +80,4 @@ ESPQ_REGISTER_FLOAT_OP(pointwise_float_op(
 ESPQ_REGISTER_FLOAT_OP(pointwise_float_op("Swish", [](const Node&) { return [](float x) { return x * sigmoid(x); }; }));
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

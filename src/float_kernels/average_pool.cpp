@@ -4,7 +4,7 @@
 // because of ceil_mode are never counted (as in PyTorch and onnxruntime).
 #include "float_kernels/pool_common.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 struct MeanReducer {
@@ -40,4 +40,4 @@ std::unique_ptr<FloatKernel> prepare_average_pool(const Node& node, const Graph&
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"AveragePool", infer_average_pool, prepare_average_pool});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -6,7 +6,7 @@
 
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_batch_normalization(InferContext& ctx) {
@@ -61,4 +61,4 @@ std::unique_ptr<FloatKernel> prepare_batch_normalization(const Node& node, const
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"BatchNormalization", infer_batch_normalization, prepare_batch_normalization});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

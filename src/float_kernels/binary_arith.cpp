@@ -12,7 +12,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 enum class Arith { Add, Sub, Mul, Div };
@@ -147,4 +147,4 @@ ESPQ_REGISTER_FLOAT_OP(arith_op<Arith::Div>("Div"));
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Pow", [](InferContext& ctx) { infer_binary(ctx, false); }, prepare_pow});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -10,7 +10,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 template <typename D, typename S>
@@ -64,4 +64,4 @@ std::unique_ptr<FloatKernel> prepare_cast(const Node& node, const Graph& graph) 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Cast", infer_cast, prepare_cast});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

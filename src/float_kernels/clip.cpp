@@ -5,7 +5,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_clip(InferContext& ctx) {
@@ -63,4 +63,4 @@ std::unique_ptr<FloatKernel> prepare_clip(const Node& node, const Graph& graph) 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Clip", infer_clip, prepare_clip});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

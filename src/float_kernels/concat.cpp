@@ -3,7 +3,7 @@
 #include "exec/axis_parts.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_concat(InferContext& ctx) {
@@ -51,4 +51,4 @@ std::unique_ptr<FloatKernel> prepare_concat(const Node& node, const Graph& graph
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Concat", infer_concat, prepare_concat});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -6,7 +6,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 const char* const kValueAttrs[] = {"value", "value_float", "value_floats", "value_int", "value_ints"};
@@ -55,4 +55,4 @@ std::unique_ptr<FloatKernel> prepare_constant(const Node& node, const Graph&) {
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Constant", infer_constant, prepare_constant});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

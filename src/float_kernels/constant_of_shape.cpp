@@ -5,7 +5,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 Tensor fill_value(const Node& node) {
@@ -39,4 +39,4 @@ std::unique_ptr<FloatKernel> prepare_constant_of_shape(const Node& node, const G
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"ConstantOfShape", infer_constant_of_shape, prepare_constant_of_shape});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -15,7 +15,7 @@
 #include "float_kernels/eigen_maps.hpp"
 #include "float_kernels/fused_activation.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 // Column buffers of about this many floats (128 KiB) keep im2col output in L2 while the GEMM reads it.
@@ -253,4 +253,4 @@ std::unique_ptr<FloatKernel> prepare_conv(const Node& node, const Graph& graph) 
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Conv", infer_conv, prepare_conv});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

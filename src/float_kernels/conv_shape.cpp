@@ -1,6 +1,6 @@
 #include "float_kernels/conv_shape.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 ConvShape conv_shape(const Node& node, const Shape& x, const Shape& w, ConvKind kind) {
     const bool forward = kind == ConvKind::Forward;
@@ -63,4 +63,4 @@ ConvShape prepared_conv_shape(const Node& node, const Graph& graph, ConvKind kin
     return conv_shape(node, graph.value(node.input(0)).shape, graph.value(node.input(1)).shape, kind);
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

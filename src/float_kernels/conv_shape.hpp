@@ -4,7 +4,7 @@
 
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 enum class ConvKind {
     Forward,     // W is (M, C/group, kernel...)
@@ -28,4 +28,4 @@ void infer_conv_like(InferContext& ctx, ConvKind kind);
 // The ConvShape of a node whose shapes `infer` has set, for prepare().
 ConvShape prepared_conv_shape(const Node& node, const Graph& graph, ConvKind kind);
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

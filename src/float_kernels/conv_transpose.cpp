@@ -9,7 +9,7 @@
 #include "float_kernels/conv_shape.hpp"
 #include "float_kernels/eigen_maps.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 class ConvTransposeKernel : public FloatKernel {
@@ -75,4 +75,4 @@ std::unique_ptr<FloatKernel> prepare_conv_transpose(const Node& node, const Grap
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"ConvTranspose", infer_conv_transpose, prepare_conv_transpose});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

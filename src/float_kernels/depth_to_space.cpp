@@ -4,7 +4,7 @@
 #include "float_kernels/space_depth.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 bool crd_mode(const Node& node) {
@@ -35,4 +35,4 @@ std::unique_ptr<FloatKernel> prepare_depth_to_space(const Node& node, const Grap
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"DepthToSpace", infer_depth_to_space, prepare_depth_to_space});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

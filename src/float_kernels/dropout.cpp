@@ -6,7 +6,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 // The mask is bool since opset 10; opsets 7-9 gave it the data's type.
@@ -48,4 +48,4 @@ std::unique_ptr<FloatKernel> prepare_dropout(const Node& node, const Graph& grap
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Dropout", infer_dropout, prepare_dropout});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

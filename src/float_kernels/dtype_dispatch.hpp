@@ -7,7 +7,7 @@
 #include "espq/tensor.hpp"
 #include "exec/dtype_dispatch.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 // The dtypes of the arithmetic kernels (float math and the int64/int32 shape arithmetic).
 inline bool is_arith_dtype(DType t) {
@@ -32,4 +32,4 @@ void dispatch_numeric(DType t, F&& f) {
                          D::UInt64, D::Bool>(t, std::forward<F>(f));
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

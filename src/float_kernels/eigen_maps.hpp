@@ -3,7 +3,7 @@
 
 #include <Eigen/Core>
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMap = Eigen::Map<RowMatrix>;
@@ -11,4 +11,4 @@ using ConstRowMap = Eigen::Map<const RowMatrix>;
 // A block of columns of a wider row-major matrix (row stride larger than the block's width).
 using StridedRowMap = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -10,7 +10,7 @@
 #include "espq/tensor.hpp"
 #include "exec/dtype_dispatch.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 inline bool has_element_width(DType t) {
     return exec::is_word_width(dtype_size(t));
@@ -23,4 +23,4 @@ void visit_element_width(DType t, F&& f) {
     exec::dispatch_word_width(dtype_size(t), std::forward<F>(f));
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

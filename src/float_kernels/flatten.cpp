@@ -1,7 +1,7 @@
 // Flatten (any dtype): [d0..dn) -> [prod(d[:axis]), prod(d[axis:])], axis in [-rank, rank] (default 1).
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_flatten(InferContext& ctx) {
@@ -22,4 +22,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Flatten", infer_flatten,
                                   [](const Node&, const Graph&) { return make_copy_kernel(); }});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

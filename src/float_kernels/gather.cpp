@@ -6,7 +6,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 int gather_axis(const Node& node, const Graph& graph) {
@@ -71,4 +71,4 @@ std::unique_ptr<FloatKernel> prepare_gather(const Node& node, const Graph& graph
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Gather", infer_gather, prepare_gather});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -4,7 +4,7 @@
 #include "float_kernels/eigen_maps.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 struct GemmShape {
@@ -100,4 +100,4 @@ std::unique_ptr<FloatKernel> prepare_gemm(const Node& node, const Graph& graph) 
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Gemm", infer_gemm, prepare_gemm});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

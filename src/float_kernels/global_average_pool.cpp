@@ -2,7 +2,7 @@
 // Sums in double so that large planes lose no precision.
 #include "float_kernels/pool_common.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 std::unique_ptr<FloatKernel> prepare_global_average_pool(const Node&, const Graph&) {
@@ -17,4 +17,4 @@ std::unique_ptr<FloatKernel> prepare_global_average_pool(const Node&, const Grap
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"GlobalAveragePool", infer_global_pool, prepare_global_average_pool});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -3,7 +3,7 @@
 
 #include "float_kernels/pool_common.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 std::unique_ptr<FloatKernel> prepare_global_max_pool(const Node&, const Graph&) {
@@ -18,4 +18,4 @@ std::unique_ptr<FloatKernel> prepare_global_max_pool(const Node&, const Graph&) 
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"GlobalMaxPool", infer_global_pool, prepare_global_max_pool});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

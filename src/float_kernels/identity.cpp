@@ -1,7 +1,7 @@
 // Identity: the output is the input (any dtype), copied byte for byte.
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_identity(InferContext& ctx) {
@@ -14,4 +14,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Identity", infer_identity,
                                   [](const Node&, const Graph&) { return make_copy_kernel(); }});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

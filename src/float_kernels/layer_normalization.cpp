@@ -7,7 +7,7 @@
 
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 int64_t normalized_axis(const Node& node, int64_t rank) {
@@ -110,4 +110,4 @@ std::unique_ptr<FloatKernel> prepare_layer_normalization(const Node& node, const
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"LayerNormalization", infer_layer_normalization, prepare_layer_normalization});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

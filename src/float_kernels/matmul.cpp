@@ -6,7 +6,7 @@
 #include "float_kernels/eigen_maps.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 struct MatMulPlan {
@@ -132,4 +132,4 @@ std::unique_ptr<FloatKernel> prepare_matmul(const Node& node, const Graph& graph
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"MatMul", infer_matmul, prepare_matmul});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

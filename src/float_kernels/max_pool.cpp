@@ -5,7 +5,7 @@
 
 #include "float_kernels/pool_common.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 struct MaxReducer {
@@ -35,4 +35,4 @@ std::unique_ptr<FloatKernel> prepare_max_pool(const Node& node, const Graph& gra
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"MaxPool", infer_max_pool, prepare_max_pool});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -7,7 +7,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 template <bool kMax, typename T>
@@ -64,4 +64,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Max", infer_minmax, prepare_minmax<true>});
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Min", infer_minmax, prepare_minmax<false>});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

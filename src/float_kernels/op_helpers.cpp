@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 namespace {
 std::string arity_text(int lo, int hi) {
@@ -128,4 +128,4 @@ std::unique_ptr<FloatKernel> make_copy_kernel() {
     });
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

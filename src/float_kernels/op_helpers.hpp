@@ -18,7 +18,7 @@
 #include "exec/strided_copy.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 // For check_arity: no upper bound (variadic inputs).
 constexpr int kUnbounded = std::numeric_limits<int>::max();
@@ -78,4 +78,4 @@ void expect_shape(const Tensor& t, const Shape& shape, const Node& node);
 // Flatten, Squeeze, Unsqueeze).
 std::unique_ptr<FloatKernel> make_copy_kernel();
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

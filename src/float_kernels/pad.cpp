@@ -10,7 +10,7 @@
 #include "float_kernels/op_helpers.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 enum class PadMode { Constant, Reflect, Edge };
@@ -168,4 +168,4 @@ std::unique_ptr<FloatKernel> prepare_pad(const Node& node, const Graph& graph) {
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Pad", infer_pad, prepare_pad});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -9,7 +9,7 @@
 
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 template <typename Make>
 FloatOpDef pointwise_float_op(std::string op_type, Make make,
@@ -33,4 +33,4 @@ FloatOpDef pointwise_float_op(std::string op_type, Make make,
     return FloatOpDef{std::move(op_type), infer, prepare};
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

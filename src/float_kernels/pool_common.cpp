@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 PoolShape pool_shape(const Node& node, const Shape& x, PoolKind kind) {
     if (x.size() != 3 && x.size() != 4)
@@ -83,4 +83,4 @@ PoolPlan::PoolPlan(const PoolShape& s)
       cols(tap_ranges(s.win.in_w, s.win.out_w, s.win.kernel_w, s.win.stride_w, s.win.dilation_w, s.win.pad_left,
                       s.win.pad_right)) {}
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

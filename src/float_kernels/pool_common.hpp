@@ -5,7 +5,7 @@
 
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 enum class PoolKind { Max, Average };
 
@@ -81,4 +81,4 @@ struct PoolPlan {
     }
 };
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

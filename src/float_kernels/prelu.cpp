@@ -3,7 +3,7 @@
 #include "exec/broadcast.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_prelu(InferContext& ctx) {
@@ -33,4 +33,4 @@ std::unique_ptr<FloatKernel> prepare_prelu(const Node& node, const Graph& graph)
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"PRelu", infer_prelu, prepare_prelu});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -14,7 +14,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 enum class Kind { Sum, Mean, Max, Min, Prod, SumSquare, L1, L2, LogSum };
@@ -176,4 +176,4 @@ ESPQ_REGISTER_FLOAT_OP(reduce_op<Kind::L2>("ReduceL2"));
 ESPQ_REGISTER_FLOAT_OP(reduce_op<Kind::LogSum>("ReduceLogSum"));
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

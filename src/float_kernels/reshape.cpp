@@ -3,7 +3,7 @@
 // inferred from the element count.
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_reshape(InferContext& ctx) {
@@ -50,4 +50,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Reshape", infer_reshape,
                                   [](const Node&, const Graph&) { return make_copy_kernel(); }});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

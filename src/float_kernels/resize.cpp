@@ -18,7 +18,7 @@
 #include "float_kernels/op_helpers.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 enum class Mode { Nearest, Linear };
@@ -295,4 +295,4 @@ std::unique_ptr<FloatKernel> prepare_resize(const Node& node, const Graph& graph
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Resize", infer_resize, prepare_resize});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -5,7 +5,7 @@
 
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 std::vector<int64_t> selected_dims(const Node& node, const Shape& shape) {
@@ -34,4 +34,4 @@ std::unique_ptr<FloatKernel> prepare_shape(const Node& node, const Graph&) {
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Shape", infer_shape, prepare_shape});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -4,7 +4,7 @@
 // clamps to [0, dim-1] and end to [-1, dim-1]; the output has ceil((end - start) / step) elements (>= 0).
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 struct SliceSpec {
@@ -58,4 +58,4 @@ std::unique_ptr<FloatKernel> prepare_slice(const Node& node, const Graph& graph)
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Slice", infer_slice, prepare_slice});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

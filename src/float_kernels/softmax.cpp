@@ -8,7 +8,7 @@
 
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 struct SoftmaxGeometry {
@@ -96,4 +96,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Softmax", infer_softmax, prepare_softmax<fals
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"LogSoftmax", infer_softmax, prepare_softmax<true>});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -3,7 +3,7 @@
 #include "float_kernels/element_width.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 int64_t blocksize_attr(const Node& node) {
     if (!node.has_attr("blocksize")) throw_node_error(node, "attribute 'blocksize' is required");
@@ -73,4 +73,4 @@ std::unique_ptr<FloatKernel> make_block_kernel(BlockDirection direction, const S
     return std::make_unique<BlockKernel>(direction, space_shape, b, crd);
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -6,7 +6,7 @@
 
 #include "espq/float_ops.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 // The required `blocksize` attribute (>= 1).
 int64_t blocksize_attr(const Node& node);
@@ -23,4 +23,4 @@ enum class BlockDirection { DepthToSpace, SpaceToDepth };
 std::unique_ptr<FloatKernel> make_block_kernel(BlockDirection direction, const Shape& space_shape, int64_t b,
                                                bool crd);
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -3,7 +3,7 @@
 #include "float_kernels/space_depth.hpp"
 #include "float_kernels/window.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 Shape output_shape(const Node& node, const Shape& x) {
@@ -26,4 +26,4 @@ std::unique_ptr<FloatKernel> prepare_space_to_depth(const Node& node, const Grap
 
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"SpaceToDepth", infer_space_to_depth, prepare_space_to_depth});
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -4,7 +4,7 @@
 #include "exec/axis_parts.hpp"
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 std::vector<int64_t> split_sizes(const Node& node, const Graph& graph) {
@@ -74,4 +74,4 @@ std::unique_ptr<FloatKernel> prepare_split(const Node& node, const Graph& graph)
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Split", infer_split, prepare_split});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

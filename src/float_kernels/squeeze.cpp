@@ -2,7 +2,7 @@
 // input from 13), or every size-1 dimension when no axes are given.
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_squeeze(InferContext& ctx) {
@@ -31,4 +31,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Squeeze", infer_squeeze,
                                   [](const Node&, const Graph&) { return make_copy_kernel(); }});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -3,7 +3,7 @@
 
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 std::vector<int64_t> permutation(const Node& node, size_t rank) {
@@ -39,4 +39,4 @@ std::unique_ptr<FloatKernel> prepare_transpose(const Node& node, const Graph& gr
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Transpose", infer_transpose, prepare_transpose});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

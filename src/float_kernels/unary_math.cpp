@@ -6,7 +6,7 @@
 #include "float_kernels/dtype_dispatch.hpp"
 #include "float_kernels/pointwise.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 ESPQ_REGISTER_FLOAT_OP(pointwise_float_op("Exp", [](const Node&) { return [](float x) { return std::exp(x); }; }));
@@ -40,4 +40,4 @@ std::unique_ptr<FloatKernel> prepare_neg(const Node& node, const Graph& graph) {
 ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Neg", infer_neg, prepare_neg});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

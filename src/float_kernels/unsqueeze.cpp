@@ -2,7 +2,7 @@
 // from 13), which index the output's dimensions (output rank = input rank + number of axes).
 #include "float_kernels/op_helpers.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 namespace {
 
 void infer_unsqueeze(InferContext& ctx) {
@@ -23,4 +23,4 @@ ESPQ_REGISTER_FLOAT_OP(FloatOpDef{"Unsqueeze", infer_unsqueeze,
                                   [](const Node&, const Graph&) { return make_copy_kernel(); }});
 
 }  // namespace
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 const Shape& require_input_shape(const InferContext& ctx, int i, const char* what, int min_rank, int max_rank) {
     const Value* v = ctx.in(i);
@@ -225,4 +225,4 @@ PlaneWindow plane_window(const Window& w) {
     return p;
 }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels

@@ -10,7 +10,7 @@
 #include "espq/ir.hpp"
 #include "espq/node_error.hpp"
 
-namespace espq::kernels {
+namespace espq::float_kernels {
 
 // Infer-time checks shared by the float kernels: input `i` is present with a known shape of
 // `min_rank`..`max_rank` dimensions (and, for require_float_input, float32). Returns its shape.
@@ -66,4 +66,4 @@ PlaneWindow plane_window(const Window& w);  // w.rank() must be 1 or 2
 // Spatial part (dims 2..) of an NCHW shape.
 inline Dims spatial_dims(const Shape& s) { return Dims(s.begin() + 2, s.end()); }
 
-}  // namespace espq::kernels
+}  // namespace espq::float_kernels
