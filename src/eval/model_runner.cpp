@@ -15,14 +15,9 @@ namespace {
 
 using quant::channels_last_perm;  // the lowering's layout rule for image tensors
 using quant::identity_perm;
+using quant::inverse_perm;
 using quant::Perm;
-
-Perm inverse(const Perm& p) {
-    return quant::inverse_perm(p);
-}
-Shape permuted(const Shape& s, const Perm& p) {
-    return quant::permute_shape(s, p);
-}
+using quant::permute_shape;
 
 // Two permutations of `shape` give the same element order when they visit its non-unit axes in the same order.
 bool same_element_order(const Shape& shape, const Perm& a, const Perm& b) {
@@ -107,7 +102,7 @@ public:
 
     ModelInput input() const override {
         const Value& v = graph().value(graph().inputs[0]);
-        return {v.name, permuted(v.shape, inverse(lowered_.input_perms[0]))};
+        return {v.name, permute_shape(v.shape, inverse_perm(lowered_.input_perms[0]))};
     }
     std::vector<std::string> output_names() const override {
         std::vector<std::string> names;
@@ -143,7 +138,7 @@ private:
 std::vector<int> stored_layout_from_shapes(const std::string& what, const Shape& onnx, const Shape& stored) {
     std::vector<Perm> matching;
     for (const Perm& p : {identity_perm(onnx.size()), channels_last_perm(onnx.size())})
-        if (onnx.size() == stored.size() && permuted(onnx, p) == stored) matching.push_back(p);
+        if (onnx.size() == stored.size() && permute_shape(onnx, p) == stored) matching.push_back(p);
     if (matching.empty())
         throw UserError(what + " has shape " + shape_str(stored) + ", the float model's " + shape_str(onnx) +
                         ", which is neither that shape nor its channels-last order; compare the .espdl with the "

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "exec/strided_copy.hpp"
 #include "quant/lower_context.hpp"
 #include "espq/support.hpp"
 #include "quant/op_classes.hpp"
@@ -309,24 +310,9 @@ LoweredModel lower_to_espdl(const Graph& src, const QuantPlan& plan, const Lower
 
 Tensor permute(const Tensor& t, const std::vector<int>& perm) {
     if (perm.empty() || perm == quant::identity_perm(perm.size())) return t;
-    const Shape& in = t.shape();
-    const Shape out_shape = quant::permute_shape(in, perm);
-    Tensor out(t.dtype(), out_shape);
-    const size_t es = dtype_size(t.dtype());
-    const int r = t.rank();
-    std::vector<int64_t> in_strides(r, 1);
-    for (int i = r - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in[i + 1];
-    std::vector<int64_t> idx(r, 0);
-    const int64_t n = t.numel();
-    for (int64_t k = 0; k < n; ++k) {
-        int64_t src = 0;
-        for (int i = 0; i < r; ++i) src += idx[i] * in_strides[perm[i]];
-        std::memcpy(out.raw() + k * es, t.raw() + src * es, es);
-        for (int i = r - 1; i >= 0; --i) {
-            if (++idx[i] < out_shape[i]) break;
-            idx[i] = 0;
-        }
-    }
+    Tensor out(t.dtype(), quant::permute_shape(t.shape(), perm));
+    exec::transpose_copy(t.shape(), std::vector<int64_t>(perm.begin(), perm.end()), dtype_size(t.dtype()))
+        .run(t.raw(), out.raw());
     return out;
 }
 
