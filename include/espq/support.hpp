@@ -63,6 +63,10 @@ struct OpSupport {
     std::string note;  // for Rewritten: what espq does; for Missing or not lowered yet: what the user should do
 };
 OpSupport espdl_op_support(const std::string& onnx_op_type, Target target);
+// Why a node of this operator that reaches the lowering (which has no rule for it) cannot be lowered, and what
+// to do. An operator espq rewrites or folds reaches the lowering only when the node lacks the form the pass or
+// the fold needs (a Div by a computed divisor, ...), so the reason names that form.
+std::string lowering_refusal(const std::string& onnx_op_type, Target target);
 const char* runtime_support_name(RuntimeSupport s);  // "native", "rewritten", "missing"
 
 }  // namespace espq

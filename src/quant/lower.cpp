@@ -285,9 +285,9 @@ LoweredModel lower_to_espdl(const Graph& src, const QuantPlan& plan, const Lower
         try {
             const LowerFn* fn = find_lowering(n.op_type);
             if (!fn) {
-                const OpSupport s = espdl_op_support(n.op_type, plan.target);
+                const std::string why = lowering_refusal(n.op_type, plan.target);
                 throw_node_unsupported(n, std::string("cannot be lowered to ESP-DL for ") + target_name(plan.target) +
-                                              (s.note.empty() ? "" : "; " + s.note));
+                                              (why.empty() ? "" : "; " + why));
             }
             (*fn)(ctx, n);
         } catch (const UnsupportedError& e) {

@@ -227,6 +227,19 @@ OpSupport espdl_op_support(const std::string& op, Target /*target*/) {
     return {RuntimeSupport::Missing, ""};
 }
 
+std::string lowering_refusal(const std::string& op, Target target) {
+    const OpSupportEntry* e = find_op_support(op);
+    if (!e || (e->handling != OpHandling::Rewritten && e->handling != OpHandling::FoldedAtLoad))
+        return espdl_op_support(op, target).note;
+    std::string how = "folding it at load";
+    if (e->handling == OpHandling::Rewritten) {
+        how = "rewriting it with pass ";
+        for (size_t i = 0; i < e->passes.size(); ++i) how += (i ? " or " : "") + e->passes[i];
+    }
+    return "espq handles " + op + " only by " + how + (e->restrictions.empty() ? "" : ", which takes: " + e->restrictions) +
+           "; this node is not of that form";
+}
+
 const char* runtime_support_name(RuntimeSupport s) {
     switch (s) {
         case RuntimeSupport::Native:

@@ -149,3 +149,27 @@ TEST(Lower, FailsLoudlyWithoutPlannedReads) {
     p.nodes.clear();  // a plan from before the operand reads existed
     EXPECT_THROW(lower_to_espdl(g, p), InternalError);
 }
+
+// An operator espq handles only through a rewrite reaches the lowering when the node lacks the rewritable form
+// (here a Div by a computed divisor); the message says so instead of claiming the pass rewrote it.
+TEST(Lower, RefusesARewritableOpNotInTheRewrittenFormAndSaysWhy) {
+    GraphBuilder b;
+    const int x = b.input("x", {1, 4});
+    const int d = b.input("d", {1, 4});
+    const int y = b.value("y", {1, 4});
+    b.node("div", "Div", {x, d}, {y});
+    const Graph g = b.finish({y});
+    QuantPlan p = empty_plan(g, Target::ESP32S3);
+    set_tensor(g, p, "x", 8, -5);
+    set_tensor(g, p, "d", 8, -5);
+    set_tensor(g, p, "y", 8, -5);
+    try {
+        lower_to_espdl(g, p);
+        FAIL() << "a Div of two activations was lowered";
+    } catch (const UnsupportedError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "node 'div' (Div): cannot be lowered to ESP-DL for esp32s3; espq handles Div only by rewriting it "
+                  "with pass div_to_mul, which takes: constant divisor only (becomes a Mul by its reciprocal); this "
+                  "node is not of that form");
+    }
+}
