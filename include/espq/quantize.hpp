@@ -23,6 +23,10 @@ struct TensorQuant {
     // chosen at 8 bits from the tensor's statistics like any 8-bit tensor (never below `exponent`, so the
     // requantization shifts right). Unset: exponent + 8, the same range.
     std::optional<int> exponent8;
+    // A tensor that stays float (bits == 0: a Softmax / LogSoftmax output, which ESP-DL computes in float) and is
+    // read by integer nodes: each reading width -> the exponent of the QuantizeLinear that the lowering inserts
+    // before them, calibrated at that width from the tensor's statistics.
+    std::map<int, int> quantize_exponents;
 };
 
 // One operand as a node reads it in quantized form: an activation (at the node's width, possibly through a
@@ -64,6 +68,10 @@ struct PlanOptions {
     int bits = 8;
     CalibMethod method = CalibMethod::Auto;
     std::map<std::string, int> node_bits;          // node name -> 8/16 (mixed precision)
+    // A node whose operator ESP-DL runs only at narrower widths than `bits` (Resize: int8 only) and that
+    // `node_bits` does not name runs at the widest width ESP-DL has, with one note; false: it keeps `bits` and
+    // the lowering refuses it (`espq ops` measures what each width really supports).
+    bool narrow_to_supported_widths = true;
     std::map<std::string, int> exponent_overrides; // tensor name -> exponent (user; noted in the record)
     std::map<std::string, int> tuned_exponents;    // tensor name -> exponent chosen by refinement (silent)
 };
@@ -87,6 +95,9 @@ QuantPlan plan_quantization(const Graph& graph, const std::vector<TensorStats>& 
 // int8 -> int16 gains 8 exact fraction bits; int16 -> int8 takes the 8-bit exponent `exponent8` (never finer
 // than the 16-bit one, so the Requantize shifts right), else the same range. The one rule for this.
 int read_exponent(int exponent, int from_bits, const std::optional<int>& exponent8, int bits);
+// The same rule for a planned tensor; a float tensor (bits == 0) is read through a QuantizeLinear at its
+// `quantize_exponents` entry for `bits`.
+int read_exponent(const TensorQuant& t, int bits);
 
 struct LowerOptions {
     std::vector<std::pair<std::string, std::string>> metadata;  // written as metadata_props

@@ -32,6 +32,7 @@ struct OpSupportEntry {
     std::string espdl_op;             // Lowered: the ESP-DL node type it becomes
     std::string restrictions;         // what espq requires of such a node, a few words ("" = none)
     std::string fix;                  // NotLoweredYet / NoEspdlModule: what the user can do ("" = nothing known)
+    int widest_bits = 16;             // the widest integer width ESP-DL runs it at (Resize: 8, its int16 is a stub)
 };
 
 // One entry per operator the ONNX loader accepts (float_op_types()), sorted by name.

@@ -222,26 +222,39 @@ int LowerContext::activation(int fv, int bits, int exponent, const Perm& layout,
             cur = out;
         }
     }
-    if (bits != tq.bits || exponent != tq.exponent) {
-        if (tq.bits == 0) throw InternalError("lowering: requantizing a float tensor");
-        Value v;
-        v.name = fresh_name(src.value(fv).name + "/requant");
-        v.dtype = int_dtype(bits);
-        v.shape = permute_shape(src.value(fv).shape, layout);
-        v.shape_known = true;
-        v.exponents = {exponent};
-        const int out = dst.add_value(std::move(v));
-        const std::string nn = fresh_name(consumer + "/RequantizeLinear_" + std::to_string(inserted_counter++));
-        // ESP-DL ignores these two inputs (it converts by the ValueInfo exponents), ESP-PPQ writes them.
-        const int scale = add_constant(nn + ".scale", Tensor::scalar<float>(static_cast<float>(std::ldexp(1.0, exponent - tq.exponent))),
-                                       {0}, "layout ==> UNK");
-        Tensor zp = bits == 16 ? Tensor::scalar<int16_t>(0) : Tensor::scalar<int8_t>(0);
-        const int zero = add_constant(nn + ".zero_point", std::move(zp), {0}, "layout ==> UNK");
-        add_node(nn, "RequantizeLinear", {cur, scale, zero}, {out}, bits);
-        cur = out;
+    if (tq.bits == 0 && bits != 0) {
+        // A float tensor (a Softmax output) read by an integer node: ESP-DL's QuantizeLinear module converts it
+        // by the two tensors' dtypes and exponents (TensorBase::assign), like RequantizeLinear.
+        cur = convert(fv, cur, "QuantizeLinear", bits, exponent, layout, consumer);
+    } else if (bits != tq.bits || exponent != tq.exponent) {
+        if (bits == 0) throw InternalError("lowering: an integer tensor read as float");
+        cur = convert(fv, cur, "RequantizeLinear", bits, exponent, layout, consumer);
     }
     cache[key] = cur;
     return cur;
+}
+
+// Inserts `op` (RequantizeLinear, or QuantizeLinear for a float tensor) converting the lowered tensor `cur` of
+// float value `fv` to `bits` at `exponent`; returns the converted tensor.
+int LowerContext::convert(int fv, int cur, const std::string& op, int bits, int exponent, const Perm& layout,
+                          const std::string& consumer) {
+    Value v;
+    v.name = fresh_name(src.value(fv).name + (op == "QuantizeLinear" ? "/quant" : "/requant"));
+    v.dtype = int_dtype(bits);
+    v.shape = permute_shape(src.value(fv).shape, layout);
+    v.shape_known = true;
+    v.exponents = {exponent};
+    const int out = dst.add_value(std::move(v));
+    const std::string nn = fresh_name(consumer + "/" + op + "_" + std::to_string(inserted_counter++));
+    // ESP-DL ignores these two inputs (it converts by the ValueInfo exponents), ESP-PPQ writes them.
+    const int from_exponent = q(fv).bits ? q(fv).exponent : 0;
+    const int scale = add_constant(
+        nn + ".scale", Tensor::scalar<float>(static_cast<float>(std::ldexp(1.0, exponent - from_exponent))), {0},
+        "layout ==> UNK");
+    Tensor zp = bits == 16 ? Tensor::scalar<int16_t>(0) : Tensor::scalar<int8_t>(0);
+    const int zero = add_constant(nn + ".zero_point", std::move(zp), {0}, "layout ==> UNK");
+    add_node(nn, op, {cur, scale, zero}, {out}, bits);
+    return out;
 }
 
 int LowerContext::activation_in_layout(int fv, const Perm& layout, const std::string& consumer) {

@@ -52,6 +52,9 @@ struct LowerContext {
     int activation(int fv, int bits, int exponent, const Perm& layout, const std::string& consumer);
     // Same, keeping the value's own bits/exponent (layout only).
     int activation_in_layout(int fv, const Perm& layout, const std::string& consumer);
+    // A RequantizeLinear / QuantizeLinear from the lowered tensor `cur` of `fv` to `bits` at `exponent`.
+    int convert(int fv, int cur, const std::string& op, int bits, int exponent, const Perm& layout,
+                const std::string& consumer);
     // Input j of node n as the plan says n reads it (bits, exponent), in `layout`.
     int read_input(const Node& n, int j, const Perm& layout);
     // How the plan says node n reads input j / everything about node n.

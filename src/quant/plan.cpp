@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "espq/quantize.hpp"
+#include "espq/support.hpp"
 #include "quant/op_classes.hpp"
 #include "quant/plan_operands.hpp"
 
@@ -91,6 +92,15 @@ int read_exponent(int exponent, int from_bits, const std::optional<int>& exponen
     return exponent;
 }
 
+int read_exponent(const TensorQuant& t, int bits) {
+    if (t.bits != 0) return read_exponent(t.exponent, t.bits, t.exponent8, bits);
+    auto it = t.quantize_exponents.find(bits);
+    if (it == t.quantize_exponents.end())
+        throw InternalError("plan: a float tensor is read at " + std::to_string(bits) +
+                            " bits but no QuantizeLinear exponent was planned for that width");
+    return it->second;
+}
+
 QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stats, const PlanOptions& options) {
     if (options.bits != 8 && options.bits != 16)
         throw UserError("--bits " + std::to_string(options.bits) + ": ESP-DL quantizes to 8 or 16 bits");
@@ -104,6 +114,23 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         auto it = options.node_bits.find(g.nodes[i].name);
         plan.node_bits[static_cast<int>(i)] = it != options.node_bits.end() ? it->second : options.bits;
+    }
+
+    if (options.narrow_to_supported_widths) {
+        std::map<std::string, int> narrowed;  // op type -> node count
+        for (size_t i = 0; i < g.nodes.size(); ++i) {
+            const Node& n = g.nodes[i];
+            const OpSupportEntry* e = find_op_support(n.op_type);
+            int& bits = plan.node_bits[static_cast<int>(i)];
+            if (!e || bits <= e->widest_bits || options.node_bits.count(n.name)) continue;
+            bits = e->widest_bits;
+            ++narrowed[n.op_type];
+        }
+        for (const auto& [op, count] : narrowed)
+            plan.notes.push_back(std::to_string(count) + " " + op + " node(s) kept at " +
+                                 std::to_string(find_op_support(op)->widest_bits) + " bits: ESP-DL runs " + op +
+                                 " at no wider integer width (their neighbours read them through a "
+                                 "RequantizeLinear)");
     }
 
     const auto producers = g.producers();
@@ -221,7 +248,22 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
         for (int in : g.nodes[i].inputs)
             if (in >= 0 && plan.tensors[in].bits == 16 && plan.node_bits[static_cast<int>(i)] == 8 && !e8[in])
                 e8[in] = choose_exponent(stats[in], 8, options.method);
-    auto read_exponent_of = [&](int v, int bits) { return read_exponent(E(v), plan.tensors[v].bits, e8[v], bits); };
+    // Float tensors (a mid-graph Softmax output) read by integer nodes: a QuantizeLinear per reading width, its
+    // exponent calibrated at that width like any activation's.
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        for (int in : g.nodes[i].inputs) {
+            if (in < 0 || !quantized_dtype(in) || plan.tensors[in].bits != 0) continue;
+            const int bits = plan.node_bits[static_cast<int>(i)];
+            auto& qe = plan.tensors[in].quantize_exponents;
+            if (qe.count(bits)) continue;
+            if (stats.size() != nv || stats[in].count == 0)
+                throw InternalError("plan_quantization: no statistics for tensor '" + g.value(in).name + "'");
+            qe[bits] = choose_exponent(stats[in], bits, options.method);
+        }
+    auto read_exponent_of = [&](int v, int bits) {
+        const TensorQuant& t = plan.tensors[v];
+        return t.bits == 0 ? read_exponent(t, bits) : read_exponent(E(v), t.bits, e8[v], bits);
+    };
 
     // 4. Shift constraints, raising the output group's exponent where needed.
     for (int round = 0; round < 64; ++round) {

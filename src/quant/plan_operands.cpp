@@ -46,9 +46,14 @@ public:
         } else if (is_data_movement(op)) {
             // Passive: the node runs at its input's own width and exponent; a Pad value is read in that dtype.
             const TensorQuant& in = plan_.tensors[n.inputs[0]];
-            q.inputs[0] = {in.bits, {in.exponent}, "passive: the tensor's own exponent"};
+            const TensorQuant* o = out >= 0 ? &plan_.tensors[out] : nullptr;
+            if (in.bits == 0 && o && o->bits != 0)  // a float input (mid-graph Softmax): quantized for the copy
+                q.inputs[0] = {o->bits, {o->exponent}, "float tensor quantized (QuantizeLinear) at the output's "
+                                                       "exponent, which a passive op keeps"};
+            else
+                q.inputs[0] = {in.bits, {in.exponent}, "passive: the tensor's own exponent"};
             if (op == "Pad" && n.input(2) >= 0 && is_constant(n.inputs[2]))
-                q.inputs[2] = {in.bits, {in.exponent}, "pad value at the padded tensor's exponent"};
+                q.inputs[2] = {q.inputs[0].bits, q.inputs[0].exponents, "pad value at the padded tensor's exponent"};
         } else if (!n.inputs.empty() && n.inputs[0] >= 0) {
             // Softmax, pooling and any other single-input node: its input at the node's width.
             q.inputs[0] = activation(n.inputs[0], bits);
@@ -63,8 +68,11 @@ private:
     OperandQuant activation(int v, int bits) const {
         if (v < 0 || is_constant(v)) return {};
         const TensorQuant& t = plan_.tensors[v];
-        const int e = read_exponent(t.exponent, t.bits, t.exponent8, bits);
+        const int e = read_exponent(t, bits);
         std::string reason = "the tensor's own exponent";
+        if (t.bits == 0)
+            return {bits, {e}, "float tensor quantized (QuantizeLinear) at " + std::to_string(bits) +
+                                   " bits, exponent calibrated"};
         if (bits > t.bits && t.bits != 0) reason = "read at " + std::to_string(bits) + " bits: exact, " +
                                                    std::to_string(bits - t.bits) + " more fraction bits";
         else if (bits < t.bits) reason = t.exponent8 ? "read at " + std::to_string(bits) + " bits: the tensor's " +

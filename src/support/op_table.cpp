@@ -108,6 +108,7 @@ std::string try_quantize(const Graph& g, const ProbeModel& m, Target target, int
     QuantizeOptions o;
     o.plan.target = target;
     o.plan.bits = bits;
+    o.plan.narrow_to_supported_widths = false;  // measure what this width itself supports
     o.plan.method = CalibMethod::MinMax;  // the probes test support; the refinement search adds nothing here
     o.calibration.threads = 1;
     o.test_values = true;  // runs the lowered model in the emulator

@@ -57,6 +57,12 @@ OpSupportEntry rewritten(const std::string& op, std::vector<std::string> passes,
     return e;
 }
 
+// ESP-DL runs the operator at 8 bits only; the planner keeps such nodes at 8 bits in a 16-bit model.
+OpSupportEntry at_most_8_bits(OpSupportEntry e) {
+    e.widest_bits = 8;
+    return e;
+}
+
 OpSupportEntry not_lowered(const std::string& op, const std::string& fix = "") {
     OpSupportEntry e = lowered(op);
     e.handling = e.espdl_module ? OpHandling::NotLoweredYet : OpHandling::NoEspdlModule;
@@ -124,7 +130,8 @@ std::vector<OpSupportEntry> make_table() {
         lowered("Split", kConstantInputs),
         lowered("Gather", "constant indices"),
         lowered("Pad", "constant pads and pad value"),
-        lowered("Resize", "4-D input; nearest or linear"),
+        at_most_8_bits(lowered("Resize", "4-D input; nearest or linear; int8 only (ESP-DL's int16 Resize is an "
+                                         "empty stub): at --bits 16 it stays at 8 bits")),
         not_lowered("DepthToSpace"),
         not_lowered("SpaceToDepth"),
         not_lowered("ReduceSum"),

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 
 #include "espq/op_probes.hpp"
 #include "espq/emulator.hpp"
@@ -39,10 +40,11 @@ struct Measured {
     double sqnr_db = 0;
 };
 
-Measured measure(const Graph& g, const ProbeModel& m, int bits) {
+Measured measure(const Graph& g, const ProbeModel& m, int bits, Target target = Target::ESP32S3) {
     QuantizeOptions o;
-    o.plan.target = Target::ESP32S3;
+    o.plan.target = target;
     o.plan.bits = bits;
+    o.plan.narrow_to_supported_widths = false;  // measure the width asked for (an int16 Resize is refused)
     // The default method: evaluation samples may exceed the calibration range, and at 16 bits the default keeps
     // headroom for that (MinMax measured 29.5 dB on MatMul int16 because one output saturated).
     o.plan.method = CalibMethod::Auto;
@@ -58,7 +60,7 @@ Measured measure(const Graph& g, const ProbeModel& m, int bits) {
     }
     r.quantized = true;
     const FloatExecutor fe(g);
-    const Emulator emu(q.lowered.model.graph, Target::ESP32S3);
+    const Emulator emu(q.lowered.model.graph, target);
     double signal = 0, noise = 0;
     for (uint32_t k = 1000; k < 1008; ++k) {  // samples the calibration did not see (same distribution)
         const std::vector<Tensor> x = samples(m, k);
@@ -137,5 +139,80 @@ TEST(OpAccuracy, ClipWithAttributeBoundsMatchesTheFloatReference) {
                         bits, r.sqnr_db);
             EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << "int" << bits;
         }
+    }
+}
+
+namespace {
+
+Graph load_probe(const ProbeModel& m, const std::string& name) {
+    const std::string file = test::temp_dir() + "/" + name + ".onnx";
+    {
+        std::ofstream f(file, std::ios::binary);
+        EXPECT_TRUE(m.proto().SerializeToOstream(&f));
+    }
+    return load_onnx(file);
+}
+
+}  // namespace
+
+// Softmax inside the graph: ESP-DL's Softmax writes float, and the quantized operators after it read it through a
+// QuantizeLinear at an exponent calibrated for their width. The shapes are FastestDet's head (Transpose ->
+// Softmax over the last axis -> Transpose -> Concat with another branch), Softmax feeding a Concat directly, a
+// Softmax read by a Mul, and a Softmax that is also a graph output; on every target, at both widths.
+TEST(OpAccuracy, SoftmaxInsideTheGraphMatchesTheFloatReference) {
+    struct Case {
+        const char* name;
+        std::function<void(ProbeModel&)> build;
+    };
+    const std::vector<Case> cases = {
+        {"transpose_softmax_transpose_concat",
+         [](ProbeModel& m) {
+             const std::string x = m.input({1, 6, 5, 4});
+             const std::string t = m.node1("Transpose", {x});
+             m.attr("perm", std::vector<int64_t>{0, 2, 3, 1});
+             const std::string s = m.node1("Softmax", {t});
+             m.attr("axis", int64_t{3});
+             const std::string back = m.node1("Transpose", {s});
+             m.attr("perm", std::vector<int64_t>{0, 3, 1, 2});
+             const std::string other = m.node1("Sigmoid", {x});
+             m.output(m.node1("Concat", {other, back}));
+             m.attr("axis", int64_t{1});
+         }},
+        {"softmax_concat",
+         [](ProbeModel& m) {
+             const std::string x = m.input({1, 12});
+             const std::string s = m.node1("Softmax", {x});
+             m.output(m.node1("Concat", {s, m.node1("Tanh", {x})}));
+             m.attr("axis", int64_t{1});
+         }},
+        {"softmax_mul",
+         [](ProbeModel& m) {
+             const std::string x = m.input({1, 4, 10});
+             const std::string s = m.node1("Softmax", {x});
+             m.output(m.node1("Mul", {s, m.node1("Sigmoid", {x})}));
+         }},
+        {"softmax_output_and_reshape",
+         [](ProbeModel& m) {
+             const std::string x = m.input({1, 3, 8});
+             const std::string s = m.node1("Softmax", {x});
+             m.output(s);
+             m.output(m.node1("Reshape", {s, m.constant(Tensor::from<int64_t>({2}, {1, 24}))}));
+         }},
+    };
+    for (const Case& c : cases) {
+        ProbeModel m(17);
+        m.set_probed_op("Softmax");
+        c.build(m);
+        const Graph g = load_probe(m, c.name);
+        for (Target target : {Target::ESP32S3, Target::ESP32P4, Target::C})
+            for (int bits : {8, 16}) {
+                const Measured r = measure(g, m, bits, target);
+                ASSERT_TRUE(r.quantized) << c.name << " int" << bits << " " << target_name(target);
+                std::printf("[ info ] %-36s %-8s int%-2d output SQNR %6.1f dB\n", c.name, target_name(target),
+                            bits, r.sqnr_db);
+                // Probabilities quantized at 8 bits over [0, 1) keep ~30 dB; a float tensor read as raw integers
+                // (or a wrong QuantizeLinear exponent) keeps nothing.
+                EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << c.name << " int" << bits << " " << target_name(target);
+            }
     }
 }

@@ -310,3 +310,57 @@ TEST(Plan, Int16ClipBoundsAtTheInputExponent) {
         EXPECT_EQ(read(g, p, "clip", k).exponents, std::vector<int>{-9});
     }
 }
+
+TEST(Plan, AFloatSoftmaxOutputIsReadThroughAQuantizeExponentCalibratedPerWidth) {
+    // x -> Softmax -> s (float in ESP-DL) -> Transpose -> t, and s -> Concat(s, x) -> c. The Concat reads s at
+    // its output exponent like any aligned input; the Transpose, a copy, reads s quantized at t's own exponent;
+    // a Sigmoid reads s at the exponent calibrated for s at 8 bits (-7).
+    GraphBuilder b;
+    const int x = b.input("x", {1, 4});
+    const int s = b.value("s", {1, 4}), t = b.value("t", {4, 1}), c = b.value("c", {1, 8}), q = b.value("q", {1, 4});
+    b.node("softmax", "Softmax", {x}, {s});
+    b.node("transpose", "Transpose", {s}, {t}, {{"perm", Attribute::Ints({1, 0})}});
+    b.node("concat", "Concat", {s, x}, {c}, {{"axis", Attribute(1)}});
+    b.node("sigmoid", "Sigmoid", {s}, {q});
+    const Graph g = b.finish({t, c, q});
+    const QuantPlan p = plan_quantization(
+        g, test::stats_by_name(g, {{"x", -4}, {"s", -7}, {"t", -6}, {"c", -4}, {"q", -7}}), minmax());
+    EXPECT_EQ(tensor(g, p, "s").bits, 0);
+    ASSERT_EQ(tensor(g, p, "s").quantize_exponents.count(8), 1u);
+    EXPECT_EQ(tensor(g, p, "s").quantize_exponents.at(8), -7);
+    EXPECT_EQ(read(g, p, "transpose", 0).bits, 8);
+    EXPECT_EQ(read(g, p, "transpose", 0).exponents, std::vector<int>{-6});
+    EXPECT_TRUE(contains(read(g, p, "transpose", 0).reason, "QuantizeLinear")) << read(g, p, "transpose", 0).reason;
+    EXPECT_EQ(read(g, p, "concat", 0).exponents, std::vector<int>{-4});
+    EXPECT_EQ(read(g, p, "sigmoid", 0).exponents, std::vector<int>{-7});
+    EXPECT_EQ(read_exponent(tensor(g, p, "s"), 8), -7);
+    EXPECT_THROW(read_exponent(tensor(g, p, "s"), 16), InternalError);  // no 16-bit reader was planned
+}
+
+TEST(Plan, AResizeStaysAt8BitsInA16BitModelWithOneNote) {
+    // ESP-DL has no int16 Resize: at --bits 16 the planner keeps it at 8 bits (unless the user names it), and
+    // its 16-bit neighbours read it through the usual width change.
+    GraphBuilder b;
+    const int x = b.input("x", {1, 1, 2, 2});
+    const int scales = b.constant("scales", {4}, {1.f, 1.f, 2.f, 2.f});
+    const int r1 = b.value("r1", {1, 1, 4, 4}), r2 = b.value("r2", {1, 1, 8, 8}), y = b.value("y", {1, 1, 8, 8});
+    b.node("resize1", "Resize", {x, -1, scales}, {r1}, {{"mode", Attribute("nearest")}});
+    b.node("resize2", "Resize", {r1, -1, scales}, {r2}, {{"mode", Attribute("nearest")}});
+    b.node("sigmoid", "Sigmoid", {r2}, {y});
+    const Graph g = b.finish({y});
+    const auto stats = test::stats_by_name(g, {{"x", -12}, {"r1", -12}, {"r2", -12}, {"y", -15}});
+    const QuantPlan p = plan_quantization(g, stats, minmax(Target::ESP32S3, 16));
+    EXPECT_EQ(p.node_bits.at(node_index(g, "resize1")), 8);
+    EXPECT_EQ(p.node_bits.at(node_index(g, "resize2")), 8);
+    EXPECT_EQ(p.node_bits.at(node_index(g, "sigmoid")), 16);
+    EXPECT_EQ(tensor(g, p, "x").bits, 16);  // the graph input keeps the model's width
+    ASSERT_EQ(p.notes.size(), 1u);
+    EXPECT_TRUE(contains(p.notes[0], "2 Resize node(s) kept at 8 bits")) << p.notes[0];
+    // Named by the user, a node keeps the width asked for (and the lowering then says why it cannot).
+    PlanOptions pinned = minmax(Target::ESP32S3, 16);
+    pinned.node_bits = {{"resize1", 16}};
+    EXPECT_EQ(plan_quantization(g, stats, pinned).node_bits.at(node_index(g, "resize1")), 16);
+    pinned.narrow_to_supported_widths = false;
+    pinned.node_bits.clear();
+    EXPECT_EQ(plan_quantization(g, stats, pinned).node_bits.at(node_index(g, "resize2")), 16);
+}
