@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -70,13 +71,39 @@ void read_value_info(const onnx::ValueInfoProto& vi, Value& v, const std::string
     for (const auto& d : tt.shape().dim()) v.shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
 }
 
-void check_finite(const Tensor& t, const std::string& where) {
+std::string non_finite_message(float x, int64_t i, const std::string& where) {
+    return where + ": contains " + (std::isnan(x) ? "NaN" : "Inf") + " at flat index " + std::to_string(i) +
+           "; the trained weights are broken, fix the model before quantizing";
+}
+
+// NaN anywhere and Inf in a tensor are broken weights. A scalar +-Inf is legal ONNX as an open Clip bound (torch
+// `clamp(x, min=0)` exports Clip(x, 0, +inf)): it is recorded in `infinite_scalars` and checked against its
+// readers once the nodes are known (check_infinite_scalars).
+void check_finite(const Tensor& t, const std::string& where, const std::string& name,
+                  std::map<std::string, std::string>& infinite_scalars) {
     if (t.dtype() != DType::Float32) return;
     const float* p = t.data<float>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-        if (!std::isfinite(p[i]))
-            throw UserError(where + ": contains " + (std::isnan(p[i]) ? "NaN" : "Inf") + " at flat index " +
-                            std::to_string(i) + "; the trained weights are broken, fix the model before quantizing");
+    for (int64_t i = 0; i < t.numel(); ++i) {
+        if (std::isfinite(p[i])) continue;
+        if (std::isinf(p[i]) && t.numel() == 1) {
+            infinite_scalars[name] = where;
+            continue;
+        }
+        throw UserError(non_finite_message(p[i], i, where));
+    }
+}
+
+void check_infinite_scalars(const Graph& g, const std::map<std::string, std::string>& infinite_scalars) {
+    for (const auto& [name, where] : infinite_scalars) {
+        const int v = g.find(name);
+        for (const Node& n : g.nodes)
+            for (size_t j = 0; j < n.inputs.size(); ++j)
+                if (n.inputs[j] == v && !(n.op_type == "Clip" && (j == 1 || j == 2)))
+                    throw UserError(non_finite_message(g.value(v).constant->data<float>()[0], 0, where) +
+                                    " (an infinite scalar is accepted only as a Clip bound; node '" + n.name +
+                                    "' (" + n.op_type + ") reads it)");
+        if (g.is_graph_output(v)) throw UserError(non_finite_message(g.value(v).constant->data<float>()[0], 0, where));
+    }
 }
 
 }  // namespace
@@ -117,6 +144,7 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options) {
         }
     }
 
+    std::map<std::string, std::string> infinite_scalars;  // constant name -> where it was read
     // 2. Constants: initializers (which also covers graph inputs listed with an initializer).
     std::set<std::string> initializer_names;
     for (const auto& t : gp.initializer()) {
@@ -124,7 +152,7 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options) {
         if (t.name().empty()) throw UserError(path + ": an initializer has no name; re-export the model");
         if (!initializer_names.insert(t.name()).second) throw UserError(where + " is defined twice");
         Tensor tensor = onnx_import::tensor_from_proto(t, where);
-        check_finite(tensor, where);
+        check_finite(tensor, where, t.name(), infinite_scalars);
         g.add_constant(t.name(), std::move(tensor));
     }
 
@@ -194,7 +222,7 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options) {
                 t = Tensor::from<int64_t>({static_cast<int64_t>(v.size())}, v);
             } else
                 throw UnsupportedError(where + ": only value / value_float(s) / value_int(s) Constants are supported");
-            check_finite(t, where);
+            check_finite(t, where, np.output(0), infinite_scalars);
             if (g.find(np.output(0)) >= 0) throw UserError(where + ": output '" + np.output(0) + "' is defined twice");
             g.add_constant(np.output(0), std::move(t));
             continue;
@@ -242,6 +270,7 @@ Graph load_onnx(const std::string& path, const OnnxImportOptions& options) {
         g.outputs.push_back(id);
     }
     if (g.outputs.empty()) throw UserError(path + ": the model has no outputs");
+    check_infinite_scalars(g, infinite_scalars);
 
     g.topo_sort();
     spdlog::debug("{}: opset {}, {} nodes, {} values", path, opset, g.nodes.size(), g.values.size());

@@ -22,6 +22,8 @@ std::unique_ptr<GraphPass> make_relu6_to_relu();
 std::unique_ptr<GraphPass> make_equalize_layers();
 std::unique_ptr<GraphPass> make_fuse_swish();
 std::unique_ptr<GraphPass> make_fuse_hardswish();
+std::unique_ptr<GraphPass> make_fuse_decomposed_hardswish();
+std::unique_ptr<GraphPass> make_minmax_to_clip();
 std::unique_ptr<GraphPass> make_fuse_conv_relu();
 std::unique_ptr<GraphPass> make_remove_dead_nodes();
 

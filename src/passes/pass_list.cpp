@@ -12,6 +12,7 @@ struct Entry {
 // fusions that need folded weights, activation fusion last (it changes which tensor a Conv produces).
 const Entry kPasses[] = {
     {passes::make_remove_identity, nullptr},                      //
+    {passes::make_minmax_to_clip, nullptr},                       // exporters' clamps, as the Clip / Relu ESP-DL has
     {passes::make_clip_bounds_to_inputs, nullptr},                // one Clip form for every later stage
     {passes::make_fold_constants, nullptr},                       //
     {passes::make_fold_batchnorm, nullptr},                       //
@@ -26,6 +27,7 @@ const Entry kPasses[] = {
     {passes::make_equalize_layers, &PassOptions::equalize},       // opt-in: needs folded BN, Gemm in [K, N] form
     {passes::make_fuse_swish, nullptr},                           //
     {passes::make_fuse_hardswish, nullptr},                       //
+    {passes::make_fuse_decomposed_hardswish, nullptr},            // after div_to_mul: x * clip(x + 3, 0, 6) * 1/6
     {passes::make_fuse_conv_relu, nullptr},                       //
     {passes::make_remove_dead_nodes, nullptr},
 };

@@ -76,7 +76,14 @@ void lower_activation(LowerContext& ctx, const Node& n) {
         throw_node_unsupported(n, "min/max given as attributes (opset < 11) reach the int16 lowering only when pass "
                                   "clip_bounds_to_inputs is disabled; do not disable it");
     for (size_t k = 1; constant_operands && k < n.inputs.size(); ++k) {
-        if (n.inputs[k] < 0) continue;
+        if (n.inputs[k] < 0) {
+            // ESP-DL's Clip takes its inputs by position count: two mean (x, min). A max without a min gets the
+            // int16 minimum as its min, which clamps nothing.
+            if (n.op_type == "Clip" && k == 1 && n.input(2) >= 0)
+                inputs.push_back(ctx.add_constant(n.name + ".min", Tensor::scalar<int16_t>(INT16_MIN),
+                                                  {ctx.operand(n, 0).exponent()}, "layout ==> UNK"));
+            continue;
+        }
         const OperandQuant& planned = ctx.operand(n, static_cast<int>(k));
         const Value& c = ctx.src.value(n.inputs[k]);
         if (!planned.quantized())

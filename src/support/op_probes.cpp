@@ -77,8 +77,9 @@ std::vector<OpProbe> make_probes() {
     add("Mul", [](ProbeModel& m) { binary(m, "Mul"); });
     add("Div", [](ProbeModel& m) { m.output(m.node1("Div", {m.input(kImage), m.constant(scalar(2.f))})); });
     add("Pow", [](ProbeModel& m) { m.output(m.node1("Pow", {m.input(kImage), m.constant(scalar(2.f))})); });
-    for (const char* op : {"Max", "Min"})
-        add(op, [op](ProbeModel& m) { m.output(m.node1(op, {m.input(kImage), m.constant(scalar(0.f))})); });
+    // A clamp by a constant, as tf2onnx writes ReLU6 (Max(x, 0) becomes a Relu, tested in the pass tests).
+    add("Max", [](ProbeModel& m) { m.output(m.node1("Max", {m.input(kImage), m.constant(scalar(-0.5f))})); });
+    add("Min", [](ProbeModel& m) { m.output(m.node1("Min", {m.constant(scalar(1.f)), m.input(kImage)})); });
 
     add("Conv", [](ProbeModel& m) {
             // A regular and a depthwise convolution, the two kernels ESP-DL has.

@@ -87,8 +87,8 @@ std::vector<OpSupportEntry> make_table() {
         rewritten("Div", {"div_to_mul"}, "constant divisor only (becomes a Mul by its reciprocal)"),
         rewritten("Pow", {"pow_to_mul"}, "constant exponent 2, 0.5 or 1 only (as Mul(x, x), Sqrt, nothing)"),
         rewritten("Neg", {"neg_to_mul"}),
-        not_lowered("Max", "ESP-DL has no Max module: replace Max(x, const) by Clip(x, min=const)"),
-        not_lowered("Min", "ESP-DL has no Min module: replace Min(x, const) by Clip(x, max=const)"),
+        rewritten("Max", {"minmax_to_clip"}, "one activation and one scalar constant (becomes Clip, or Relu for 0)"),
+        rewritten("Min", {"minmax_to_clip"}, "one activation and one scalar constant (becomes Clip)"),
         lowered("Conv",
                 "1-D and 2-D; groups only as depthwise (group = channels in = channels out); constant weights; a "
                 "following Relu is fused"),

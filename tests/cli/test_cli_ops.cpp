@@ -89,10 +89,11 @@ TEST(CliOps, AgreesWithIndependentFacts) {
     // ESP-DL's int16 Resize is an empty stub: 8-bit only, with the reason in the note.
     EXPECT_EQ(bits("Resize", "esp32s3"), std::vector<int>{8});
     EXPECT_NE(row("Resize")["note"].get<std::string>().find("16-bit"), std::string::npos) << row("Resize");
-    // ESP-DL has no Max / GlobalMaxPool / ConvTranspose module: not supported, with the replacement.
-    EXPECT_TRUE(bits("Max", "esp32s3").empty());
+    // ESP-DL registers no Max module; espq rewrites Max by a constant into Clip (or Relu), which it has.
+    EXPECT_EQ(bits("Max", "esp32s3"), (std::vector<int>{8, 16}));
+    EXPECT_EQ(row("Max")["handling"], "rewritten by pass minmax_to_clip");
     EXPECT_NE(row("Max")["note"].get<std::string>().find("Clip"), std::string::npos) << row("Max");
-    EXPECT_EQ(row("Max")["espdl_module"], "missing");
+    EXPECT_EQ(row("Max")["espdl_module"], "rewritten");  // runtime view: no module, espq rewrites it
     // GlobalMaxPool has no ESP-DL module either, but espq rewrites it into a whole-image MaxPool, which has.
     EXPECT_EQ(bits("GlobalMaxPool", "c"), (std::vector<int>{8, 16}));
     EXPECT_EQ(row("GlobalMaxPool")["handling"], "rewritten by pass reduce_to_pool");
