@@ -69,6 +69,9 @@ int producer_of(const Graph& g, int value);
 // producer exists and the node is kept_value's sole consumer). can_bypass tells whether bypass will succeed.
 bool can_bypass(const Graph& g, int node_index, int kept_value);
 bool bypass(Graph& g, int node_index, int kept_value);
+// The axes a Reduce* node reduces (the `axes` attribute before opset 18, a constant second input from 18 on),
+// made non-negative for an input of rank `rank` and sorted; empty when not given or not constant.
+std::vector<int64_t> reduce_axes(const Graph& g, const Node& n, size_t rank);
 }  // namespace pass_util
 
 }  // namespace espq

@@ -12,6 +12,7 @@ std::unique_ptr<GraphPass> make_clip_bounds_to_inputs();
 std::unique_ptr<GraphPass> make_fold_constants();
 std::unique_ptr<GraphPass> make_fold_batchnorm();
 std::unique_ptr<GraphPass> make_fuse_bias_add();
+std::unique_ptr<GraphPass> make_fuse_layer_norm();
 std::unique_ptr<GraphPass> make_matmul_to_gemm();
 std::unique_ptr<GraphPass> make_div_to_mul();
 std::unique_ptr<GraphPass> make_neg_to_mul();

@@ -104,6 +104,20 @@ bool can_bypass(const Graph& g, int node_index, int kept_value) {
            sole_consumer(g, kept_value) == node_index;
 }
 
+std::vector<int64_t> reduce_axes(const Graph& g, const Node& n, size_t rank) {
+    std::vector<int64_t> axes;
+    if (n.has_attr("axes")) {
+        axes = n.attr_ints("axes");
+    } else if (n.input(1) >= 0) {
+        const Tensor* t = constant_of(g, n.input(1));
+        if (!t) return {};
+        axes = t->as_int64s();
+    }
+    for (int64_t& a : axes) a = a < 0 ? a + static_cast<int64_t>(rank) : a;
+    std::sort(axes.begin(), axes.end());
+    return axes;
+}
+
 }  // namespace pass_util
 
 }  // namespace espq

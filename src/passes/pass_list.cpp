@@ -16,6 +16,7 @@ const Entry kPasses[] = {
     {passes::make_clip_bounds_to_inputs, nullptr},                // one Clip form for every later stage
     {passes::make_fold_constants, nullptr},                       //
     {passes::make_fold_batchnorm, nullptr},                       //
+    {passes::make_fuse_layer_norm, nullptr},                      // before its parts are rewritten one by one
     {passes::make_matmul_to_gemm, nullptr},                       //
     {passes::make_div_to_mul, nullptr},                           // ops ESP-DL lacks, in forms it has
     {passes::make_neg_to_mul, nullptr},                           //

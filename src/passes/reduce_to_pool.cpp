@@ -2,27 +2,11 @@
 //   ReduceMean over every spatial axis -> GlobalAveragePool   (TensorFlow/Paddle exports of global pooling)
 //   ReduceMax over every spatial axis, GlobalMaxPool -> MaxPool with the kernel = the whole spatial extent
 // With keepdims = 0 a Flatten(axis = 1) restores the [N, C] shape. Same float function (same arithmetic).
-#include <algorithm>
-
 #include "passes/factories.hpp"
 
 namespace espq::passes {
 
 namespace {
-
-// The reduced axes (attribute before opset 18, constant second input after), normalized; empty if unknown.
-std::vector<int64_t> reduce_axes(const Graph& g, const Node& n, size_t rank) {
-    std::vector<int64_t> axes;
-    if (n.has_attr("axes")) axes = n.attr_ints("axes");
-    else if (n.input(1) >= 0) {
-        const Tensor* t = pass_util::constant_of(g, n.input(1));
-        if (!t) return {};
-        axes = t->as_int64s();
-    }
-    for (int64_t& a : axes) a = a < 0 ? a + static_cast<int64_t>(rank) : a;
-    std::sort(axes.begin(), axes.end());
-    return axes;
-}
 
 class ReduceToPool : public RewriteRule {
 public:
@@ -35,7 +19,7 @@ public:
         if (n.op_type == "GlobalMaxPool") return true;
         std::vector<int64_t> spatial;
         for (size_t a = 2; a < in.size(); ++a) spatial.push_back(static_cast<int64_t>(a));
-        return reduce_axes(g, n, in.size()) == spatial;
+        return pass_util::reduce_axes(g, n, in.size()) == spatial;
     }
     void apply(Graph& g, int i) const override {
         const Node old = g.nodes[i];

@@ -59,7 +59,8 @@ void check_node_bits(const Graph& graph, const std::map<std::string, int>& node_
             if (original && has_node(*original, name))
                 throw UserError("precision override names node '" + name + "', which the optimizer passes merged "
                                 "into a neighbouring node (a fused Conv/Gemm keeps the Conv's or Gemm's name, a fused "
-                                "HardSwish/Swish the Mul's): name the node that remains");
+                                "HardSwish/Swish the Mul's, a fused LayerNormalization the Div's): name the node that "
+                                "remains");
             // Suggest a node whose name contains every '/'-separated part of the given one (users shorten the
             // exporter's long scope paths), else the nearest by edit distance.
             std::vector<std::string> parts;

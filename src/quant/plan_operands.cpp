@@ -43,6 +43,12 @@ public:
                     q.inputs[j] = {bits, {plan_.tensors[out].exponent}, "aligned to the output of " + node_ref(n)};
         } else if (is_lut_activation(op)) {
             plan_activation(n, bits, q);
+        } else if (op == "LayerNormalization") {
+            // The module reads Scale and B in the activation dtype, each with its own exponent
+            // (docs/esp-dl-arithmetic.md §6.17); the output exponent is calibrated like any computed tensor.
+            q.inputs[0] = activation(n.inputs[0], bits);
+            for (size_t j = 1; j < n.inputs.size(); ++j)
+                if (is_constant(n.inputs[j])) q.inputs[j] = constant_max_abs(n.inputs[j], bits, j == 1 ? "Scale" : "B");
         } else if (is_data_movement(op)) {
             // Passive: the node runs at its input's own width and exponent; a Pad value is read in that dtype.
             const TensorQuant& in = plan_.tensors[n.inputs[0]];

@@ -119,7 +119,9 @@ std::vector<OpSupportEntry> make_table() {
         lowered("PRelu", "one shared constant slope"),
         lowered("Softmax", "float output; before opset 13 only over the last axis"),
         lowered("LogSoftmax", "float output; before opset 13 only over the last axis"),
-        not_lowered("LayerNormalization"),
+        lowered("LayerNormalization",
+                "computed in float inside the module; Scale and B stored at the layer's width; the decomposed form "
+                "of opset <= 16 exports is fused by pass fuse_layer_norm"),
         lowered("Concat", kAligned),
         lowered("Reshape", kConstantInputs),
         lowered("Flatten"),

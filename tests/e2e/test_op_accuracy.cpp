@@ -4,6 +4,7 @@
 // a wrong exponent, table or layout shows up as a low output SQNR.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "espq/emulator.hpp"
 #include "espq/float_executor.hpp"
 #include "espq/onnx_import.hpp"
+#include "espq/passes.hpp"
 #include "espq/pipeline.hpp"
 #include "support.hpp"
 
@@ -213,6 +215,53 @@ TEST(OpAccuracy, SoftmaxInsideTheGraphMatchesTheFloatReference) {
                 // Probabilities quantized at 8 bits over [0, 1) keep ~30 dB; a float tensor read as raw integers
                 // (or a wrong QuantizeLinear exponent) keeps nothing.
                 EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << c.name << " int" << bits << " " << target_name(target);
+            }
+    }
+}
+
+// LayerNormalization runs in float inside ESP-DL's module, from int8/int16 input, Scale and B: on every target,
+// the opset-17 node of the probe and the decomposed form paddle2onnx writes at opset 9 (PP-OCRv4 rec), which pass
+// fuse_layer_norm turns into that node.
+TEST(OpAccuracy, LayerNormalizationOnEveryTarget) {
+    auto probe = std::find_if(op_probes().begin(), op_probes().end(),
+                              [](const OpProbe& p) { return p.op == "LayerNormalization"; });
+    ASSERT_NE(probe, op_probes().end());
+    ProbeModel node(probe->opset);
+    node.set_probed_op(probe->op);
+    probe->build(node);
+
+    ProbeModel decomposed(9);
+    decomposed.set_probed_op("LayerNormalization");
+    Tensor gamma(DType::Float32, {16}), beta(DType::Float32, {16});
+    for (int i = 0; i < 16; ++i) {
+        gamma.data<float>()[i] = 0.4f + 0.05f * static_cast<float>(i);
+        beta.data<float>()[i] = 0.1f * static_cast<float>(i % 5) - 0.2f;
+    }
+    const std::string x = decomposed.input({1, 10, 16});
+    const std::string mean = decomposed.node1("ReduceMean", {x});
+    decomposed.attr("axes", std::vector<int64_t>{-1});
+    const std::string d = decomposed.node1("Sub", {x, mean});
+    const std::string square = decomposed.node1("Pow", {d, decomposed.constant(Tensor::scalar<float>(2.f))});
+    const std::string var = decomposed.node1("ReduceMean", {square});
+    decomposed.attr("axes", std::vector<int64_t>{-1});
+    const std::string sum = decomposed.node1("Add", {var, decomposed.constant(Tensor::scalar<float>(1e-5f))});
+    const std::string y = decomposed.node1("Div", {d, decomposed.node1("Sqrt", {sum})});
+    const std::string scaled = decomposed.node1("Mul", {y, decomposed.constant(gamma)});
+    decomposed.output(decomposed.node1("Add", {scaled, decomposed.constant(beta)}));
+
+    for (const auto& [name, model] : {std::pair<const char*, const ProbeModel*>{"node", &node},
+                                      std::pair<const char*, const ProbeModel*>{"decomposed", &decomposed}}) {
+        const Graph g = load_probe(*model, std::string("layer_norm_") + name);
+        Graph optimized = g;
+        run_passes(optimized, PassOptions{});
+        EXPECT_EQ(optimized.op_counts(), (std::map<std::string, int>{{"LayerNormalization", 1}})) << name;
+        for (Target t : {Target::ESP32S3, Target::ESP32P4, Target::C})
+            for (int bits : {8, 16}) {
+                const Measured r = measure(g, *model, bits, t);
+                ASSERT_TRUE(r.quantized) << name << " " << target_name(t) << " int" << bits;
+                std::printf("[ info ] LayerNormalization (%s) %-8s int%-2d output SQNR %6.1f dB\n", name,
+                            target_name(t), bits, r.sqnr_db);
+                EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << name << " " << target_name(t) << " int" << bits;
             }
     }
 }

@@ -157,3 +157,145 @@ TEST(RewriteOps, ClipAttributeBoundsBecomeConstantInputs) {
     Graph inputs_form = one_op("Clip", {1, 3, 5, 4}, {}, {Tensor::scalar<float>(0.f), Tensor::scalar<float>(6.f)});
     ops_after(inputs_form, "clip_bounds_to_inputs", 0);  // already in the input form
 }
+
+namespace {
+
+// The decomposed layer normalisation of opset <= 16 exports (PP-OCRv4 rec, paddle2onnx opset 9) and its variants.
+struct DecomposedLayerNorm {
+    Shape x_shape{2, 6, 8};
+    std::vector<int64_t> axes{-1};
+    std::vector<int64_t> var_axes{};  // empty: the same as axes
+    bool square_as_mul = false;       // Mul(d, d) instead of Pow(d, 2)
+    float square_exponent = 2.f;
+    bool reciprocal = false;          // Mul(d, Reciprocal(s)) instead of Div(d, s)
+    bool eps_first = false;           // Add(eps, v)
+    Shape gamma_shape{8};             // empty: no Mul by gamma
+    Shape beta_shape{8};              // empty: no Add of beta
+    std::string extra_output;         // name of an intermediate that is also a graph output
+
+    Graph build() const {
+        Graph g;
+        g.name = "ln";
+        Shape reduced = x_shape;
+        for (int64_t a : axes) reduced[static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(x_shape.size()) : a)] = 1;
+        std::mt19937 rng(11);
+        std::uniform_real_distribution<float> u(-1.5f, 1.5f);
+        auto random = [&](const Shape& s) {
+            Tensor t(DType::Float32, s);
+            for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+            return t;
+        };
+        const int x = value(g, "x", x_shape);
+        g.inputs = {x};
+        auto node = [&](const std::string& op, std::vector<int> in, const Shape& shape, Attributes a = {}) {
+            const int out = value(g, op + "_" + std::to_string(g.nodes.size()), shape);
+            g.add_node(Node{"n" + std::to_string(g.nodes.size()) + "_" + op, op, "", std::move(in), {out}, std::move(a)});
+            return out;
+        };
+        const int mean = node("ReduceMean", {x}, reduced, {{"axes", axes}});
+        const int d = node("Sub", {x, mean}, x_shape);
+        const int p = square_as_mul ? node("Mul", {d, d}, x_shape)
+                                    : node("Pow", {d, g.add_constant("two", Tensor::scalar<float>(square_exponent))}, x_shape);
+        const int v = node("ReduceMean", {p}, reduced, {{"axes", var_axes.empty() ? axes : var_axes}});
+        const int eps = g.add_constant("eps", Tensor::scalar<float>(1e-5f));
+        const int a = node("Add", eps_first ? std::vector<int>{eps, v} : std::vector<int>{v, eps}, reduced);
+        const int s = node("Sqrt", {a}, reduced);
+        int y = reciprocal ? node("Mul", {d, node("Reciprocal", {s}, reduced)}, x_shape) : node("Div", {d, s}, x_shape);
+        if (!gamma_shape.empty()) y = node("Mul", {y, g.add_constant("gamma", random(gamma_shape))}, x_shape);
+        if (!beta_shape.empty()) y = node("Add", {g.add_constant("beta", random(beta_shape)), y}, x_shape);
+        g.outputs = {y};
+        if (!extra_output.empty()) g.outputs.push_back(g.value_id(extra_output));
+        g.verify();
+        return g;
+    }
+};
+
+// Runs fuse_layer_norm alone; checks the rewrite count and the float function (relative to the output range).
+std::map<std::string, int> fuse_layer_norm(const DecomposedLayerNorm& spec, int expected_rewrites) {
+    const Graph before = spec.build();
+    Graph after = before;
+    const auto ops = ops_after(after, "fuse_layer_norm", expected_rewrites);
+    EXPECT_LE(max_change(before, after), 2e-6);
+    return ops;
+}
+
+}  // namespace
+
+TEST(FuseLayerNorm, PaddleExportBecomesOneNode) {
+    const DecomposedLayerNorm spec;
+    EXPECT_EQ(fuse_layer_norm(spec, 1), (std::map<std::string, int>{{"LayerNormalization", 1}}));
+    Graph g = spec.build();
+    ops_after(g, "fuse_layer_norm", 1);
+    const Node& ln = g.nodes.at(0);
+    EXPECT_EQ(ln.name, "n6_Div");  // named after the Div that `espq check` reports
+    EXPECT_EQ(ln.attr_int("axis", -1), 2);
+    EXPECT_FLOAT_EQ(ln.attr_float("epsilon", 0), 1e-5f);
+    ASSERT_EQ(ln.num_inputs(), 3);
+    EXPECT_EQ(g.value(ln.inputs[0]).name, "x");
+    EXPECT_EQ(g.value(ln.outputs[0]).name, g.value(g.outputs[0]).name);
+}
+
+TEST(FuseLayerNorm, VariantsFuse) {
+    const std::map<std::string, int> ln_only{{"LayerNormalization", 1}};
+    DecomposedLayerNorm square;
+    square.square_as_mul = true;
+    EXPECT_EQ(fuse_layer_norm(square, 1), ln_only);
+    DecomposedLayerNorm reciprocal;
+    reciprocal.reciprocal = true;
+    reciprocal.eps_first = true;
+    {
+        // espq has no float Reciprocal (the loader rejects it), so the fused graph is compared with the Div form.
+        Graph g = reciprocal.build();
+        EXPECT_EQ(ops_after(g, "fuse_layer_norm", 1), ln_only);
+        reciprocal.reciprocal = false;
+        EXPECT_LE(max_change(reciprocal.build(), g), 2e-6);
+    }
+    DecomposedLayerNorm plain;  // no gamma, no beta: the fused node gets a scale of ones
+    plain.gamma_shape = plain.beta_shape = {};
+    EXPECT_EQ(fuse_layer_norm(plain, 1), ln_only);
+    DecomposedLayerNorm beta_only;
+    beta_only.gamma_shape = {};
+    beta_only.beta_shape = {1, 1, 8};  // leading size-1 axes are dropped
+    EXPECT_EQ(fuse_layer_norm(beta_only, 1), ln_only);
+    DecomposedLayerNorm two_axes;  // the last two axes of a 4-D tensor: axis = 2
+    two_axes.x_shape = {1, 3, 5, 4};
+    two_axes.axes = {2, -1};
+    two_axes.gamma_shape = {5, 4};
+    two_axes.beta_shape = {4};  // broadcast over the first normalised axis
+    EXPECT_EQ(fuse_layer_norm(two_axes, 1), ln_only);
+    Graph g = two_axes.build();
+    ops_after(g, "fuse_layer_norm", 1);
+    EXPECT_EQ(g.nodes.at(0).attr_int("axis", -1), 2);
+}
+
+TEST(FuseLayerNorm, OtherFormsAreLeftAlone) {
+    DecomposedLayerNorm shared;  // d is also a graph output: removing its Sub would lose it
+    shared.extra_output = "Sub_1";
+    EXPECT_EQ(fuse_layer_norm(shared, 0).count("LayerNormalization"), 0u);
+    DecomposedLayerNorm variance_out;
+    variance_out.extra_output = "ReduceMean_3";
+    EXPECT_EQ(fuse_layer_norm(variance_out, 0).count("LayerNormalization"), 0u);
+    DecomposedLayerNorm middle_axis;  // not a trailing axis: not a LayerNormalization
+    middle_axis.axes = {1};
+    middle_axis.gamma_shape = middle_axis.beta_shape = {};
+    EXPECT_EQ(fuse_layer_norm(middle_axis, 0).count("LayerNormalization"), 0u);
+    DecomposedLayerNorm mismatch;  // variance over other axes than the mean
+    mismatch.x_shape = {1, 3, 5, 4};
+    mismatch.axes = {2, 3};
+    mismatch.var_axes = {3, 2, 1};
+    mismatch.gamma_shape = mismatch.beta_shape = {};
+    // (The variance's declared shape is the mean's; the executor recomputes it, so only the pass result counts.)
+    Graph g = mismatch.build();
+    EXPECT_EQ(ops_after(g, "fuse_layer_norm", 0).count("LayerNormalization"), 0u);
+    DecomposedLayerNorm cube;
+    cube.square_exponent = 3.f;
+    EXPECT_EQ(fuse_layer_norm(cube, 0).count("LayerNormalization"), 0u);
+}
+
+TEST(FuseLayerNorm, GammaOverAnOuterAxisStaysAMul) {
+    // A per-row factor is not a LayerNormalization scale: the normalisation fuses, the Mul remains.
+    DecomposedLayerNorm outer;
+    outer.gamma_shape = {6, 1};
+    outer.beta_shape = {};
+    EXPECT_EQ(fuse_layer_norm(outer, 1), (std::map<std::string, int>{{"LayerNormalization", 1}, {"Mul", 1}}));
+}
