@@ -115,6 +115,44 @@ TEST(OpAccuracy, EveryQuantizableProbeMatchesTheFloatReference) {
     EXPECT_GE(checked, 60);
 }
 
+Graph load_probe(const ProbeModel& m, const std::string& name) {
+    const std::string file = test::temp_dir() + "/" + name + ".onnx";
+    {
+        std::ofstream f(file, std::ios::binary);
+        EXPECT_TRUE(m.proto().SerializeToOstream(&f));
+    }
+    return load_onnx(file);
+}
+
+// MatMul of two activations (attention's Q x K^T and P x V) on every target: the second input is blocked at run
+// time by nodes the lowering inserts, differently per target and width (docs/esp-dl-arithmetic.md §6.17), so
+// each target is measured, with batch broadcasting at 3-D and 4-D.
+TEST(OpAccuracy, MatMulOfTwoActivationsMatchesTheFloatReferenceOnEveryTarget) {
+    const std::pair<Shape, Shape> shapes[] = {
+        {{1, 8, 40, 8}, {1, 8, 8, 40}},  // Q x K^T of 8 heads
+        {{2, 1, 5, 3}, {1, 4, 3, 6}},    // both batch dimensions broadcast
+        {{3, 4, 20}, {1, 20, 24}},       // 3-D
+        {{1, 2, 6, 24}, {2, 24, 20}},    // 4-D x 3-D
+    };
+    int i = 0;
+    for (const auto& [as, bs] : shapes) {
+        ProbeModel m(17);
+        m.set_probed_op("MatMul");
+        const std::string a = m.input(as), b = m.input(bs);
+        m.output(m.node1("MatMul", {a, b}));
+        const Graph g = load_probe(m, "matmul_two_inputs_" + std::to_string(i++));
+        for (Target t : {Target::ESP32S3, Target::ESP32P4, Target::C})
+            for (int bits : {8, 16}) {
+                const Measured r = measure(g, m, bits, t);
+                ASSERT_TRUE(r.quantized) << target_name(t) << " int" << bits;
+                std::printf("[ info ] MatMul %s x %s %-7s int%-2d output SQNR %6.1f dB\n", shape_str(as).c_str(),
+                            shape_str(bs).c_str(), target_name(t), bits, r.sqnr_db);
+                EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << shape_str(as) << " x " << shape_str(bs) << " "
+                                                             << target_name(t) << " int" << bits;
+            }
+    }
+}
+
 // The attribute form of Clip (opset 6-10: min/max attributes) computes what the input form does at both widths.
 // At int16 it used to be lowered without bounds (values passed through unclipped): the probes above only use
 // the input form, so this form gets its own check.
@@ -126,12 +164,7 @@ TEST(OpAccuracy, ClipWithAttributeBoundsMatchesTheFloatReference) {
         m.attr("min", -0.5f);  // inside the samples' range [-2, 2), so that both bounds clip
         if (both_bounds) m.attr("max", 1.f);
         m.output(y);
-        const std::string file = test::temp_dir() + "/clip_attributes.onnx";
-        {
-            std::ofstream f(file, std::ios::binary);
-            ASSERT_TRUE(m.proto().SerializeToOstream(&f));
-        }
-        const Graph g = load_onnx(file);
+        const Graph g = load_probe(m, "clip_attributes");
         for (int bits : {8, 16}) {
             const Measured r = measure(g, m, bits);
             ASSERT_TRUE(r.quantized) << "int" << bits;
