@@ -78,6 +78,7 @@ std::vector<int64_t> naive_matmul(const Operand& a, const Operand& b, int shift,
 // b stored as the kernel reads it: each [C][N] slice as a filter W[n][c], blocked by the target's lane count
 // (the exporter's order, docs/espdl-file-format.md §4.2; plain [N][C] on C targets).
 std::vector<int64_t> stored_filter(const Operand& b, int lanes) {
+    if (b.shape.size() == 1) return b.v;  // one output channel: [1][C] in every layout
     const int64_t c = b.shape[b.shape.size() - 2], n = b.shape.back();
     std::vector<int64_t> out;
     for (int64_t s = 0; s < static_cast<int64_t>(b.v.size()) / (c * n); ++s) {
@@ -155,6 +156,21 @@ TEST(EmuMatMul, TwoActivationsMatchTheNaiveReferenceOnEveryTarget) {
                 ++checked;
             }
     EXPECT_EQ(checked, 30);
+}
+
+TEST(EmuMatMul, AVectorIsOneRowOrOneOutputChannel) {
+    // ONNX drops the vector's dimension from the output; the products are those of [1, C] or [C, 1] (§6.17).
+    const std::pair<Shape, Shape> shapes[] = {{{2, 3, 5}, {5}}, {{5}, {2, 5, 4}}, {{7}, {7, 3}}};
+    int seed = 0;
+    for (Target t : kTargets)
+        for (const auto& [as, bs] : shapes) {
+            SCOPED_TRACE(std::string(target_name(t)) + " " + shape_str(as) + " x " + shape_str(bs));
+            const Operand a = random_operand(as, 8, 500 + seed), b = random_operand(bs, 8, 600 + seed++);
+            const Shape a2 = as.size() == 1 ? Shape{1, as[0]} : as, b2 = bs.size() == 1 ? Shape{bs[0], 1} : bs;
+            Shape ys;
+            const auto want = naive_matmul({a2, a.v}, {b2, b.v}, 6, false, 8, target_policy(t), &ys);
+            EXPECT_EQ(emulate(a, b, -4, -4, -2, false, 8, t), want);
+        }
 }
 
 TEST(EmuMatMul, Int8LanesSaturateAfterEveryProductOnlyWhereTheTargetSaysSo) {
@@ -238,7 +254,7 @@ TEST(EmuMatMul, LoweredComputedSecondInputIsBlockedAtRunTimeBitExactly) {
     // transpose.
     const std::pair<Shape, Shape> shapes[] = {
         {{1, 8, 40, 8}, {1, 8, 8, 40}}, {{2, 1, 5, 3}, {1, 4, 3, 6}}, {{3, 4, 20}, {1, 20, 32}},
-        {{4, 16}, {16, 16}},            {{1, 2, 6, 24}, {2, 24, 20}},
+        {{4, 16}, {16, 16}},            {{1, 2, 6, 24}, {2, 24, 20}}, {{2, 3, 5}, {5}}, {{5}, {2, 5, 20}},
     };
     const std::string dir = temp_dir();
     int checked = 0;
@@ -261,8 +277,10 @@ TEST(EmuMatMul, LoweredComputedSecondInputIsBlockedAtRunTimeBitExactly) {
                     for (int64_t& x : o->v) x /= bits == 16 ? 4 : 2;
                 const Emulator emu(lg, t);
                 const auto got = int_values(emu.run({int_tensor(as, a.v, bits), int_tensor(bs, b.v, bits)}).at(0));
+                const Operand a2{as.size() == 1 ? Shape{1, as[0]} : as, a.v},
+                    b2{bs.size() == 1 ? Shape{bs[0], 1} : bs, b.v};
                 Shape ys;
-                EXPECT_EQ(got, naive_matmul(a, b, ey - ea - eb, false, bits, target_policy(t), &ys));
+                EXPECT_EQ(got, naive_matmul(a2, b2, ey - ea - eb, false, bits, target_policy(t), &ys));
                 bool some_nonzero = false;
                 for (int64_t v : got) some_nonzero |= v != 0;
                 EXPECT_TRUE(some_nonzero);
