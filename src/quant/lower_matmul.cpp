@@ -119,13 +119,6 @@ void lower_computed_matmul(LowerContext& ctx, const Node& n) {
         throw_node_unsupported(n, "inputs " + shape_str(as) + " x " + shape_str(bs) +
                                       " have more than 4 dimensions; ESP-DL's MatMul supports up to 4-D "
                                       "(merge batch dimensions with a Reshape)");
-    // A float operand (a Softmax output in attention's P x V) needs a QuantizeLinear in front, which the shared
-    // lowering does not insert yet. Remove this check once ctx.activation() quantizes float tensors.
-    for (int j = 0; j < 2; ++j)
-        if (ctx.q(n.inputs[j]).bits == 0)
-            throw_node_unsupported(n, "input " + std::to_string(j) + " '" + g.value(n.inputs[j]).name +
-                                          "' is a float tensor (ESP-DL's Softmax outputs float32) and MatMul reads "
-                                          "integers; espq does not insert the QuantizeLinear it needs yet");
     const int bits = ctx.node_bits(n);
     const int a = ctx.read_input(n, 0, identity_perm(as.size()));
     const int b = block_computed_filter(ctx, n, ctx.read_input(n, 1, identity_perm(bs.size())),

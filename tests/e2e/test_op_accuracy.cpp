@@ -115,6 +115,8 @@ TEST(OpAccuracy, EveryQuantizableProbeMatchesTheFloatReference) {
     EXPECT_GE(checked, 60);
 }
 
+namespace {
+
 Graph load_probe(const ProbeModel& m, const std::string& name) {
     const std::string file = test::temp_dir() + "/" + name + ".onnx";
     {
@@ -123,6 +125,8 @@ Graph load_probe(const ProbeModel& m, const std::string& name) {
     }
     return load_onnx(file);
 }
+
+}  // namespace
 
 // MatMul of two activations (attention's Q x K^T and P x V) on every target: the second input is blocked at run
 // time by nodes the lowering inserts, differently per target and width (docs/esp-dl-arithmetic.md §6.17), so
@@ -153,6 +157,27 @@ TEST(OpAccuracy, MatMulOfTwoActivationsMatchesTheFloatReferenceOnEveryTarget) {
     }
 }
 
+// Self-attention as PP-OCRv4 rec's SVTR blocks compute it (head dimension 15, not a lane multiple):
+// P = Softmax(Q x K^T), O = P x V. P is float in ESP-DL and reaches the second MatMul through a QuantizeLinear.
+TEST(OpAccuracy, AttentionQKSoftmaxPVMatchesTheFloatReferenceOnEveryTarget) {
+    ProbeModel m(17);
+    m.set_probed_op("MatMul");
+    const std::string q = m.input({1, 2, 10, 15}), k = m.input({1, 2, 10, 15}), v = m.input({1, 2, 10, 15});
+    const std::string kt = m.node1("Transpose", {k});
+    m.attr("perm", std::vector<int64_t>{0, 1, 3, 2});
+    const std::string p = m.node1("Softmax", {m.node1("MatMul", {q, kt})});
+    m.attr("axis", int64_t{-1});
+    m.output(m.node1("MatMul", {p, v}));
+    const Graph g = load_probe(m, "attention");
+    for (Target t : {Target::ESP32S3, Target::ESP32P4, Target::C})
+        for (int bits : {8, 16}) {
+            const Measured r = measure(g, m, bits, t);
+            ASSERT_TRUE(r.quantized) << target_name(t) << " int" << bits;
+            std::printf("[ info ] attention %-7s int%-2d output SQNR %6.1f dB\n", target_name(t), bits, r.sqnr_db);
+            EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << target_name(t) << " int" << bits;
+        }
+}
+
 // The attribute form of Clip (opset 6-10: min/max attributes) computes what the input form does at both widths.
 // At int16 it used to be lowered without bounds (values passed through unclipped): the probes above only use
 // the input form, so this form gets its own check.
@@ -174,19 +199,6 @@ TEST(OpAccuracy, ClipWithAttributeBoundsMatchesTheFloatReference) {
         }
     }
 }
-
-namespace {
-
-Graph load_probe(const ProbeModel& m, const std::string& name) {
-    const std::string file = test::temp_dir() + "/" + name + ".onnx";
-    {
-        std::ofstream f(file, std::ios::binary);
-        EXPECT_TRUE(m.proto().SerializeToOstream(&f));
-    }
-    return load_onnx(file);
-}
-
-}  // namespace
 
 // Softmax inside the graph: ESP-DL's Softmax writes float, and the quantized operators after it read it through a
 // QuantizeLinear at an exponent calibrated for their width. The shapes are FastestDet's head (Transpose ->
