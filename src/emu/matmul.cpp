@@ -65,10 +65,13 @@ std::unique_ptr<EmuKernel> prepare_matmul(PrepareContext& ctx) {
     ctx.require_dtype(act, {DType::Int8, DType::Int16}, "input");
     ctx.check(ctx.in_dtype(1) == act && ctx.out_dtype(0) == act, "MatMul needs equal input and output dtypes");
     Shape as = ctx.in_shape(0), bs = ctx.in_shape(1);
-    ctx.check(!as.empty() && bs.size() >= 2, "input shapes " + shape_str(as) + " x " + shape_str(bs) +
-                                                 " are not supported (input 1 needs at least 2 dimensions)");
-    const bool a_vector = as.size() == 1;
+    ctx.check(!as.empty() && !bs.empty(), "input shapes " + shape_str(as) + " x " + shape_str(bs) +
+                                              " are not supported (a scalar operand)");
+    // A vector is one row (first operand) or one output channel (second operand) whose dimension the output
+    // drops, as in ONNX; ESP-DL runs the same products (docs/esp-dl-arithmetic.md §6.18).
+    const bool a_vector = as.size() == 1, b_vector = bs.size() == 1;
     if (a_vector) as.insert(as.begin(), 1);
+    if (b_vector) bs.push_back(1);
     MatMulPlan p;
     p.m = as[as.size() - 2];
     p.c = as.back();
@@ -97,7 +100,7 @@ std::unique_ptr<EmuKernel> prepare_matmul(PrepareContext& ctx) {
     p.b_slices = shape_numel(bb);
     Shape ys = p.batch;
     if (!a_vector) ys.push_back(p.m);
-    ys.push_back(p.n);
+    if (!b_vector) ys.push_back(p.n);
     ctx.set_out_shape(0, ys);
     const Value& wv = ctx.in_value(1);
     p.shifts = mac_shifts(ctx, wv, static_cast<int>(p.n), ctx.in_exponent(0), ctx.out_exponent(0));

@@ -1,10 +1,10 @@
-// Gemm (normalized: transB = 0, alpha = beta = 1) and MatMul with a constant 2-D second input.
+// Gemm (normalized: transB = 0, alpha = beta = 1) and MatMul with a constant second input (a computed one is
+// lower_matmul.cpp's).
+#include "quant/lower_gemm.hpp"
+
 #include "espdl/layout.hpp"
-#include "quant/lower_context.hpp"
 
 namespace espq::quant {
-
-namespace {
 
 void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
     const Graph& g = ctx.src;
@@ -54,9 +54,6 @@ void lower_weighted_matrix(LowerContext& ctx, const Node& n, bool is_gemm) {
     }
 }
 
-}  // namespace
-
 ESPQ_REGISTER_LOWERING("Gemm", [](LowerContext& ctx, const Node& n) { lower_weighted_matrix(ctx, n, true); });
-ESPQ_REGISTER_LOWERING("MatMul", [](LowerContext& ctx, const Node& n) { lower_weighted_matrix(ctx, n, false); });
 
 }  // namespace espq::quant

@@ -278,8 +278,9 @@ QuantPlan plan_quantization(const Graph& g, const std::vector<TensorStats>& stat
                 const Value& wv = g.value(n.inputs[1]);
                 const int bits = plan.node_bits.at(static_cast<int>(&n - g.nodes.data()));
                 // Per-channel weights too: max-abs over the whole tensor is the coarsest channel's exponent,
-                // which bounds every channel's shift.
-                const int ew = wv.constant ? weight_exponent(*wv.constant, bits) : E(n.inputs[1]);
+                // which bounds every channel's shift. A computed MatMul operand is read at the node's width like
+                // the first one (docs/esp-dl-arithmetic.md §6.18).
+                const int ew = wv.constant ? weight_exponent(*wv.constant, bits) : read_exponent_of(n.inputs[1], bits);
                 need = read_exponent_of(in, bits) + ew;  // the input is read at the node's width
             } else if (n.op_type == "Mul" && n.num_inputs() == 2) {
                 int sum = 0;

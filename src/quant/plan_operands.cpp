@@ -92,7 +92,12 @@ private:
     }
 
     void plan_weighted(const Node& n, int bits, NodeQuant& q) const {
-        if (!is_constant(n.input(1))) return;  // lowering rejects computed weights
+        if (!is_constant(n.input(1))) {
+            // MatMul of two activations: the second is read at the node's width too; the shift
+            // e_out - e_a - e_b >= 0 is step 4 of plan.cpp (docs/esp-dl-arithmetic.md §6.18).
+            q.inputs[1] = activation(n.input(1), bits);
+            return;
+        }
         const Tensor& w = *g_.value(n.inputs[1]).constant;
         std::vector<int> e_w = weight_exponents(n, w, bits, policy_);
         const bool per_channel = e_w.size() > 1;

@@ -105,7 +105,12 @@ std::vector<OpProbe> make_probes() {
         m.attr("transB", int64_t{1});
     });
     add("MatMul", [](ProbeModel& m) {
+        // Both forms: by a constant matrix (becomes a Gemm) and attention's Q x K^T of two activations, with the
+        // head dimension broadcast (K computed once for 2 heads of Q).
         m.output(m.node1("MatMul", {m.input({1, 16}), m.constant(weights({16, 8}))}));
+        const std::string k = m.node1("Transpose", {m.input({1, 1, 20, 8})});
+        m.attr("perm", std::vector<int64_t>{0, 1, 3, 2});
+        m.output(m.node1("MatMul", {m.input({1, 2, 5, 8}), k}));
     });
 
     add("MaxPool", [](ProbeModel& m) {

@@ -96,7 +96,10 @@ std::vector<OpSupportEntry> make_table() {
                 "until it can, Resize (nearest) followed by Conv is an upsampling espq lowers"),
         rewritten("BatchNormalization", {"fold_batchnorm"}, "after a Conv or Gemm, folded into its weights"),
         lowered("Gemm", "constant 2-D weight; bias per output column"),
-        rewritten("MatMul", {"matmul_to_gemm"}, "second input a constant 2-D matrix"),
+        lowered("MatMul",
+                "up to 4-D with broadcast batch dimensions; a constant second input must be 2-D (with a 2-D "
+                "first input it becomes a Gemm, pass matmul_to_gemm); a computed one is blocked at run time by "
+                "inserted Reshape/Transpose/Slice/Concat nodes"),
         lowered("MaxPool", "1-D and 2-D; ceil_mode=0, no dilation, explicit pads, no Indices output"),
         lowered("AveragePool",
                 "1-D and 2-D; ceil_mode=0, explicit pads; with padding ESP-DL always divides by the full kernel "
@@ -207,7 +210,8 @@ bool espdl_has_module(const std::string& espdl_op) {
 }
 
 const std::vector<std::string>& lowering_glue_ops() {
-    static const std::vector<std::string> ops = {"Transpose", "RequantizeLinear"};
+    // MatMul's computed second input is blocked by Reshape, Transpose, Slice and Concat (lower_matmul.cpp).
+    static const std::vector<std::string> ops = {"Transpose", "RequantizeLinear", "Reshape", "Slice", "Concat"};
     return ops;
 }
 

@@ -117,33 +117,6 @@ TEST(OpAccuracy, EveryQuantizableProbeMatchesTheFloatReference) {
     EXPECT_GE(checked, 60);
 }
 
-// The attribute form of Clip (opset 6-10: min/max attributes) computes what the input form does at both widths.
-// At int16 it used to be lowered without bounds (values passed through unclipped): the probes above only use
-// the input form, so this form gets its own check.
-TEST(OpAccuracy, ClipWithAttributeBoundsMatchesTheFloatReference) {
-    for (const bool both_bounds : {true, false}) {
-        ProbeModel m(10);
-        m.set_probed_op("Clip");
-        const std::string y = m.node1("Clip", {m.input({1, 3, 6, 6})});
-        m.attr("min", -0.5f);  // inside the samples' range [-2, 2), so that both bounds clip
-        if (both_bounds) m.attr("max", 1.f);
-        m.output(y);
-        const std::string file = test::temp_dir() + "/clip_attributes.onnx";
-        {
-            std::ofstream f(file, std::ios::binary);
-            ASSERT_TRUE(m.proto().SerializeToOstream(&f));
-        }
-        const Graph g = load_onnx(file);
-        for (int bits : {8, 16}) {
-            const Measured r = measure(g, m, bits);
-            ASSERT_TRUE(r.quantized) << "int" << bits;
-            std::printf("[ info ] Clip (attributes%s) int%-2d output SQNR %6.1f dB\n", both_bounds ? "" : ", min only",
-                        bits, r.sqnr_db);
-            EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << "int" << bits;
-        }
-    }
-}
-
 namespace {
 
 Graph load_probe(const ProbeModel& m, const std::string& name) {
@@ -156,6 +129,78 @@ Graph load_probe(const ProbeModel& m, const std::string& name) {
 }
 
 }  // namespace
+
+// MatMul of two activations (attention's Q x K^T and P x V) on every target: the second input is blocked at run
+// time by nodes the lowering inserts, differently per target and width (docs/esp-dl-arithmetic.md §6.18), so
+// each target is measured, with batch broadcasting at 3-D and 4-D.
+TEST(OpAccuracy, MatMulOfTwoActivationsMatchesTheFloatReferenceOnEveryTarget) {
+    const std::pair<Shape, Shape> shapes[] = {
+        {{1, 8, 40, 8}, {1, 8, 8, 40}},  // Q x K^T of 8 heads
+        {{2, 1, 5, 3}, {1, 4, 3, 6}},    // both batch dimensions broadcast
+        {{3, 4, 20}, {1, 20, 24}},       // 3-D
+        {{1, 2, 6, 24}, {2, 24, 20}},    // 4-D x 3-D
+    };
+    int i = 0;
+    for (const auto& [as, bs] : shapes) {
+        ProbeModel m(17);
+        m.set_probed_op("MatMul");
+        const std::string a = m.input(as), b = m.input(bs);
+        m.output(m.node1("MatMul", {a, b}));
+        const Graph g = load_probe(m, "matmul_two_inputs_" + std::to_string(i++));
+        for (Target t : {Target::ESP32S3, Target::ESP32P4, Target::C})
+            for (int bits : {8, 16}) {
+                const Measured r = measure(g, m, bits, t);
+                ASSERT_TRUE(r.quantized) << target_name(t) << " int" << bits;
+                std::printf("[ info ] MatMul %s x %s %-7s int%-2d output SQNR %6.1f dB\n", shape_str(as).c_str(),
+                            shape_str(bs).c_str(), target_name(t), bits, r.sqnr_db);
+                EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << shape_str(as) << " x " << shape_str(bs) << " "
+                                                             << target_name(t) << " int" << bits;
+            }
+    }
+}
+
+// Self-attention as PP-OCRv4 rec's SVTR blocks compute it (head dimension 15, not a lane multiple):
+// P = Softmax(Q x K^T), O = P x V. P is float in ESP-DL and reaches the second MatMul through a QuantizeLinear.
+TEST(OpAccuracy, AttentionQKSoftmaxPVMatchesTheFloatReferenceOnEveryTarget) {
+    ProbeModel m(17);
+    m.set_probed_op("MatMul");
+    const std::string q = m.input({1, 2, 10, 15}), k = m.input({1, 2, 10, 15}), v = m.input({1, 2, 10, 15});
+    const std::string kt = m.node1("Transpose", {k});
+    m.attr("perm", std::vector<int64_t>{0, 1, 3, 2});
+    const std::string p = m.node1("Softmax", {m.node1("MatMul", {q, kt})});
+    m.attr("axis", int64_t{-1});
+    m.output(m.node1("MatMul", {p, v}));
+    const Graph g = load_probe(m, "attention");
+    for (Target t : {Target::ESP32S3, Target::ESP32P4, Target::C})
+        for (int bits : {8, 16}) {
+            const Measured r = measure(g, m, bits, t);
+            ASSERT_TRUE(r.quantized) << target_name(t) << " int" << bits;
+            std::printf("[ info ] attention %-7s int%-2d output SQNR %6.1f dB\n", target_name(t), bits, r.sqnr_db);
+            EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << target_name(t) << " int" << bits;
+        }
+}
+
+// The attribute form of Clip (opset 6-10: min/max attributes) computes what the input form does at both widths.
+// At int16 it used to be lowered without bounds (values passed through unclipped): the probes above only use
+// the input form, so this form gets its own check.
+TEST(OpAccuracy, ClipWithAttributeBoundsMatchesTheFloatReference) {
+    for (const bool both_bounds : {true, false}) {
+        ProbeModel m(10);
+        m.set_probed_op("Clip");
+        const std::string y = m.node1("Clip", {m.input({1, 3, 6, 6})});
+        m.attr("min", -0.5f);  // inside the samples' range [-2, 2), so that both bounds clip
+        if (both_bounds) m.attr("max", 1.f);
+        m.output(y);
+        const Graph g = load_probe(m, "clip_attributes");
+        for (int bits : {8, 16}) {
+            const Measured r = measure(g, m, bits);
+            ASSERT_TRUE(r.quantized) << "int" << bits;
+            std::printf("[ info ] Clip (attributes%s) int%-2d output SQNR %6.1f dB\n", both_bounds ? "" : ", min only",
+                        bits, r.sqnr_db);
+            EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << "int" << bits;
+        }
+    }
+}
 
 // Softmax inside the graph: ESP-DL's Softmax writes float, and the quantized operators after it read it through a
 // QuantizeLinear at an exponent calibrated for their width. The shapes are FastestDet's head (Transpose ->

@@ -185,6 +185,44 @@ TEST(Plan, MulReadsAConstantAtItsMaxAbsExponent) {
     EXPECT_EQ(tensor(g, p, "y").exponent, -6);
 }
 
+TEST(Plan, MatMulOfTwoActivationsReadsBothAtTheNodeWidthAndRaisesTheOutput) {
+    // y = MatMul(q, k) of two activations (docs/esp-dl-arithmetic.md §6.18): both are read at their own exponent,
+    // and e_y >= e_q + e_k = -5 + -6 = -11 raises the calibrated -12.
+    GraphBuilder b;
+    const int q = b.input("q", {1, 2, 4, 8}), k = b.input("k", {1, 1, 8, 4});
+    const int y = b.value("y", {1, 2, 4, 4});
+    b.node("mm", "MatMul", {q, k}, {y});
+    const Graph g = b.finish({y});
+    const QuantPlan p = plan_quantization(g, test::stats_by_name(g, {{"q", -5}, {"k", -6}, {"y", -12}}), minmax());
+    EXPECT_EQ(read(g, p, "mm", 0).exponents, std::vector<int>{-5});
+    EXPECT_EQ(read(g, p, "mm", 1).exponents, std::vector<int>{-6});
+    EXPECT_EQ(read(g, p, "mm", 1).bits, 8);
+    EXPECT_EQ(tensor(g, p, "y").exponent, -11);
+    EXPECT_EQ(tensor(g, p, "y").reason, "raised so that the MatMul 'mm' requantization shift is not negative");
+    // Mixed precision: a 16-bit MatMul reads an 8-bit operand (r = Relu(k), e -6) at 16 bits, i.e. at -6 - 8 =
+    // -14, and the shift constraint uses that read: -8 + -14 = -22 raises the calibrated -25 (the tensor's own
+    // 8-bit exponent would have given -14).
+    GraphBuilder b2;
+    const int q2 = b2.input("q", {1, 2, 4, 8}), k2 = b2.input("k", {1, 1, 8, 4});
+    const int r2 = b2.value("r", {1, 1, 8, 4}), y2 = b2.value("y", {1, 2, 4, 4});
+    b2.node("relu", "Relu", {k2}, {r2});
+    b2.node("mm", "MatMul", {q2, r2}, {y2});
+    const Graph g2 = b2.finish({y2});
+    PlanOptions o = minmax(Target::ESP32S3, 8);
+    o.node_bits = {{"mm", 16}};
+    std::vector<TensorStats> stats(g2.values.size());
+    stats[static_cast<size_t>(q2)] = test::stats_for_exponent(-8, 16);
+    stats[static_cast<size_t>(k2)] = test::stats_for_exponent(-6);
+    stats[static_cast<size_t>(r2)] = test::stats_for_exponent(-6);
+    stats[static_cast<size_t>(y2)] = test::stats_for_exponent(-25, 16);
+    const QuantPlan p16 = plan_quantization(g2, stats, o);
+    EXPECT_EQ(tensor(g2, p16, "r").bits, 8);
+    EXPECT_EQ(read(g2, p16, "mm", 0).exponents, std::vector<int>{-8});
+    EXPECT_EQ(read(g2, p16, "mm", 1).bits, 16);
+    EXPECT_EQ(read(g2, p16, "mm", 1).exponents, std::vector<int>{-14});
+    EXPECT_EQ(tensor(g2, p16, "y").exponent, -22);
+}
+
 TEST(Plan, PassiveOpsShareTheirInputExponent) {
     // x -> Conv -> a -> MaxPool -> m -> Reshape -> r: m and r take a's exponent whatever their statistics say.
     GraphBuilder b;
