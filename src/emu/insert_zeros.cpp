@@ -26,7 +26,8 @@ std::unique_ptr<EmuKernel> prepare_insert_zeros(PrepareContext& ctx) {
     const Shape& xs = ctx.in_shape(0);
     // ESP-DL handles one or two spatial axes (N, W, C or N, H, W, C); with more it logs an error and computes
     // nothing.
-    if (xs.size() != 3 && xs.size() != 4) ctx.error("input has shape " + shape_str(xs) + "; InsertZeros needs NHWC or NWC");
+    if (xs.size() != 3 && xs.size() != 4)
+        ctx.error("input has shape " + shape_str(xs) + "; InsertZeros needs NHWC or NWC");
     const size_t axes = xs.size() - 2;
     const std::vector<int64_t> stride = per_axis(ctx, "stride", axes, 1);
     const std::vector<int64_t> output_padding = per_axis(ctx, "output_padding", axes, 0);

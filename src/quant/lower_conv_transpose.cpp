@@ -47,15 +47,15 @@ TransposedAsConv transposed_as_conv(const Node& n, const Shape& xs, const Shape&
                                           " (a negative begin pad); the Conv that runs it on ESP-DL cannot add it; "
                                           "remove output_shape and Pad the output instead");
         if (w.pad_begin[i] > reach)
-            throw_node_unsupported(n, "begin pad " + std::to_string(w.pad_begin[i]) + " exceeds dilation*(kernel-1) = " +
-                                          std::to_string(reach) + axis +
+            throw_node_unsupported(n, "begin pad " + std::to_string(w.pad_begin[i]) +
+                                          " exceeds dilation*(kernel-1) = " + std::to_string(reach) + axis +
                                           ", which would need a negative Conv padding on ESP-DL; export with smaller "
                                           "pads and crop the output with a Slice");
         // Zeros after the last input pixel: the Conv's end padding plus InsertZeros' output_padding.
         const int64_t tail = w.out[i] - w.strides[i] * (in[i] - 1) + w.pad_begin[i] - 1;
         if (tail < 0)
-            throw_node_unsupported(n, "end pad " + std::to_string(w.pad_end[i]) + " exceeds dilation*(kernel-1) = " +
-                                          std::to_string(reach) + axis +
+            throw_node_unsupported(n, "end pad " + std::to_string(w.pad_end[i]) +
+                                          " exceeds dilation*(kernel-1) = " + std::to_string(reach) + axis +
                                           " plus output_padding, which would need a negative Conv padding on ESP-DL; "
                                           "export with smaller pads and crop the output with a Slice");
         // As ESP-PPQ: output_padding goes to InsertZeros, the Conv pads by reach - pad. Zeros beyond the kernel's
@@ -74,13 +74,13 @@ TransposedAsConv transposed_as_conv(const Node& n, const Shape& xs, const Shape&
 void lower_conv_transpose(LowerContext& ctx, const Node& n) {
     const Graph& g = ctx.src;
     const Value& wv = g.value(n.inputs.at(1));
-    if (!wv.constant)
-        throw_node_unsupported(n, "the weight is computed at run time; ESP-DL needs constant weights");
+    if (!wv.constant) throw_node_unsupported(n, "the weight is computed at run time; ESP-DL needs constant weights");
     const Shape& xs = g.value(n.inputs.at(0)).shape;
     const size_t rank = xs.size();
     if (rank != 3 && rank != 4)
-        throw_node_unsupported(n, "only 1-D and 2-D transposed convolutions run on ESP-DL (InsertZeros takes 1 or 2 "
-                                  "spatial axes)");
+        throw_node_unsupported(n,
+                               "only 1-D and 2-D transposed convolutions run on ESP-DL (InsertZeros takes 1 or 2 "
+                               "spatial axes)");
     const TransposedAsConv t = transposed_as_conv(n, xs, wv.shape);
     int x = ctx.read_input(n, 0, channels_last_perm(rank));
     if (t.insert_zeros) {

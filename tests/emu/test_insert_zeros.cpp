@@ -82,10 +82,14 @@ TEST(EmuInsertZeros, RefusesWhatTheModuleCannotRead) {
     EXPECT_TRUE(message_has([&] { run({1, 2, 2, 2, 1}, ok); }, "NHWC or NWC"));
     EXPECT_TRUE(message_has([&] { run({1, 2, 2, 1}, {{"stride", Attribute::Ints({2, 2})}}); }, "output_padding"));
     EXPECT_TRUE(message_has(
-        [&] { run({1, 2, 2, 1}, {{"stride", Attribute::Ints({2, 2, 2})}, {"output_padding", Attribute::Ints({0})}}); },
+        [&] {
+            run({1, 2, 2, 1}, {{"stride", Attribute::Ints({2, 2, 2})}, {"output_padding", Attribute::Ints({0})}});
+        },
         "3 values for 2 spatial axes"));
     EXPECT_TRUE(message_has(
-        [&] { run({1, 2, 2, 1}, {{"stride", Attribute::Ints({0})}, {"output_padding", Attribute::Ints({0})}}); },
+        [&] {
+            run({1, 2, 2, 1}, {{"stride", Attribute::Ints({0})}, {"output_padding", Attribute::Ints({0})}});
+        },
         "stride value 0"));
 }
 
