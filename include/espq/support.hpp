@@ -16,7 +16,7 @@
 namespace espq {
 
 enum class OpHandling {
-    Lowered,        // a lowering rule turns it into the ESP-DL node `espdl_op`
+    Lowered,        // a lowering rule turns it into the ESP-DL node `espdl_op` (or the nodes `espdl_runs_as`)
     FoldedAtLoad,   // the ONNX loader folds it into a constant
     Rewritten,      // an optimizer pass (`passes`) rewrites it into operators that are lowered
     NotLoweredYet,  // ESP-DL runs it (a module, or `espdl_runs_as`), espq has no lowering rule yet
@@ -26,7 +26,9 @@ enum class OpHandling {
 struct OpSupportEntry {
     std::string op;             // ONNX operator type
     bool espdl_module = false;  // ESP-DL's module registry has a module of this name
-    std::string espdl_runs_as;  // without one: the ESP-DL modules that run it (ESP-PPQ's decomposition)
+    // Without a module: the ESP-DL modules that run it, in graph order (ESP-PPQ's decomposition, e.g. InsertZeros
+    // then Conv for ConvTranspose). A lowered entry's `espdl_op` is then the last of them.
+    std::vector<std::string> espdl_runs_as;
     OpHandling handling = OpHandling::Lowered;
     std::vector<std::string> passes;  // Rewritten: the optimizer passes that remove it
     std::string espdl_op;             // Lowered: the ESP-DL node type it becomes

@@ -8,6 +8,7 @@
 
 #include "float_kernels/conv_shape.hpp"
 #include "float_kernels/eigen_maps.hpp"
+#include "float_kernels/fused_activation.hpp"
 
 namespace espq::float_kernels {
 namespace {
@@ -68,7 +69,8 @@ private:
 void infer_conv_transpose(InferContext& ctx) { infer_conv_like(ctx, ConvKind::Transposed); }
 
 std::unique_ptr<FloatKernel> prepare_conv_transpose(const Node& node, const Graph& graph) {
-    return std::make_unique<ConvTransposeKernel>(prepared_conv_shape(node, graph, ConvKind::Transposed));
+    return with_fused_activation(
+        node, std::make_unique<ConvTransposeKernel>(prepared_conv_shape(node, graph, ConvKind::Transposed)));
 }
 
 }  // namespace

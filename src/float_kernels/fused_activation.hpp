@@ -1,4 +1,4 @@
-// ESP-DL's fused activation attribute on Conv/Gemm/MatMul (set by the fuse_conv_relu pass): the float
+// ESP-DL's fused activation attribute on Conv/ConvTranspose/Gemm/MatMul (set by the fuse_conv_relu pass): the float
 // reference applies it after the op, exactly like the separate Relu it replaced.
 #pragma once
 

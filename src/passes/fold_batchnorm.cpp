@@ -1,5 +1,5 @@
 // BatchNormalization (inference) folding: y = a*x + b with a = scale/sqrt(var+eps), b = B - mean*a.
-// After a Conv or Gemm that feeds only the BN, a and b go into the weights and bias. A BN elsewhere on a
+// After a Conv, ConvTranspose or Gemm that feeds only the BN, a and b go into the weights and bias. A BN elsewhere on a
 // 3-D/4-D tensor becomes a 1x1 depthwise Conv, which ESP-DL runs (it has no BatchNormalization module).
 #include <cmath>
 
@@ -44,7 +44,7 @@ int conv_like_producer(const Graph& g, const Node& bn, int bn_index) {
     const int p = pass_util::producer_of(g, bn.inputs[0]);
     if (p < 0) return -1;
     const Node& prod = g.nodes[p];
-    if (prod.op_type != "Conv" && prod.op_type != "Gemm") return -1;
+    if (prod.op_type != "Conv" && prod.op_type != "ConvTranspose" && prod.op_type != "Gemm") return -1;
     if (prod.attr_string("activation", "Linear") != "Linear") return -1;  // BN after a fused Relu
     if (pass_util::sole_consumer(g, bn.inputs[0]) != bn_index) return -1;
     if (!pass_util::constant_of(g, prod.input(1))) return -1;
@@ -101,10 +101,19 @@ private:
         const int64_t c = static_cast<int64_t>(f.a.size());
         float* wd = w.data<float>();
         std::vector<float> bias(static_cast<size_t>(c), 0.f);
-        if (prod.op_type == "Conv") {
-            const int64_t per = w.numel() / c;
-            for (int64_t o = 0; o < c; ++o)
-                for (int64_t k = 0; k < per; ++k) wd[o * per + k] *= f.a[o];
+        if (prod.op_type != "Gemm") {
+            if (prod.op_type == "Conv") {
+                const int64_t per = w.numel() / c;
+                for (int64_t o = 0; o < c; ++o)
+                    for (int64_t k = 0; k < per; ++k) wd[o * per + k] *= f.a[o];
+            } else {  // ConvTranspose: W[C_in, C_out/group, k...]; input channel i is in group i / (C_in/group)
+                const int64_t group = prod.attr_int("group", 1), cout_g = w.dim(1), cin_g = w.dim(0) / group;
+                const int64_t taps = w.numel() / (w.dim(0) * cout_g);
+                for (int64_t i = 0; i < w.dim(0); ++i)
+                    for (int64_t o = 0; o < cout_g; ++o)
+                        for (int64_t k = 0; k < taps; ++k)
+                            wd[(i * cout_g + o) * taps + k] *= f.a[i / cin_g * cout_g + o];
+            }
             if (prod.input(2) >= 0) bias = g.value(prod.inputs[2]).constant->cast(DType::Float32).to_vector<float>();
             for (int64_t o = 0; o < c; ++o) bias[o] = bias[o] * f.a[o] + f.b[o];
         } else {  // Gemm: y = alpha*A*B' + beta*C, B' = B or B^T; scale output column n

@@ -1,4 +1,4 @@
-// Conv/Gemm followed by Add (or Sub) of a per-channel constant: the constant becomes (part of) the bias,
+// Conv/ConvTranspose/Gemm followed by Add (or Sub) of a per-channel constant: the constant becomes (part of) the bias,
 // which ESP-DL adds inside the accumulator for free.
 #include "passes/factories.hpp"
 
@@ -33,7 +33,7 @@ public:
         const Match m = match(g, i);
         Node& prod = g.nodes[m.producer];
         const Shape& out = g.value(prod.outputs[0]).shape;
-        const bool conv = prod.op_type == "Conv";
+        const bool conv = prod.op_type != "Gemm";  // Conv or ConvTranspose: channel axis 1
         const int64_t c = out.at(conv ? 1 : out.size() - 1);
         std::vector<float> bias(static_cast<size_t>(c), 0.f);
         if (prod.input(2) >= 0) {
@@ -68,7 +68,7 @@ private:
             const int p = pass_util::producer_of(g, x);
             if (p < 0 || pass_util::sole_consumer(g, x) != i) continue;
             const Node& prod = g.nodes[p];
-            if (prod.op_type != "Conv" && prod.op_type != "Gemm") continue;
+            if (prod.op_type != "Conv" && prod.op_type != "ConvTranspose" && prod.op_type != "Gemm") continue;
             if (prod.attr_string("activation", "Linear") != "Linear") continue;  // the add comes after the Relu
             if (prod.input(2) >= 0 && !pass_util::constant_of(g, prod.input(2))) continue;
             if (prod.op_type == "Gemm") {
@@ -77,7 +77,7 @@ private:
             }
             if (g.value(n.outputs[0]).shape != g.value(x).shape) continue;  // Add must not broadcast x up
             Match m;
-            m.values = per_channel(*kt, g.value(x).shape, prod.op_type == "Conv");
+            m.values = per_channel(*kt, g.value(x).shape, prod.op_type != "Gemm");
             if (m.values.empty()) continue;
             if (!pass_util::can_bypass(g, i, x)) continue;
             m.producer = p;

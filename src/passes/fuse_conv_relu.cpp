@@ -1,4 +1,4 @@
-// Conv/Gemm/MatMul whose only consumer is a Relu: the Relu becomes the op's `activation` attribute, as
+// Conv/ConvTranspose/Gemm/MatMul whose only consumer is a Relu: the Relu becomes the op's `activation` attribute, as
 // ESP-DL's modules apply it after requantization. The op then produces the Relu's output tensor, so
 // calibration sees (and quantizes) exactly the tensor the chip stores.
 #include "passes/factories.hpp"
@@ -16,7 +16,9 @@ public:
         const int p = pass_util::producer_of(g, x);
         if (p < 0) return false;
         const Node& prod = g.nodes[p];
-        if (prod.op_type != "Conv" && prod.op_type != "Gemm" && prod.op_type != "MatMul") return false;
+        if (prod.op_type != "Conv" && prod.op_type != "ConvTranspose" && prod.op_type != "Gemm" &&
+            prod.op_type != "MatMul")
+            return false;
         if (prod.attr_string("activation", "Linear") != "Linear") return false;
         return pass_util::sole_consumer(g, x) == i && pass_util::can_bypass(g, i, x);
     }

@@ -47,6 +47,17 @@ struct LowerContext {
     // int8 / INT64 for int16 layers, with a note when values had to be clamped.
     int bias_constant(const Node& n, const Tensor& real_bias);
 
+    // Geometry of an ESP-DL Conv node; pads in ONNX order [begins..., ends...].
+    struct ConvAttrs {
+        std::vector<int64_t> kernel, strides, dilations, pads;
+        int64_t group = 1;
+    };
+    // Emits the ESP-DL Conv that computes weighted node n (Conv, or ConvTranspose after its InsertZeros) into
+    // n's output, channels-last: reads `x_nhwc` (lowered, at the plan's read of input 0, `in_channels`
+    // channels), quantizes `weight` (float, Conv layout [Cout, Cin/group, k...]) at the plan's exponents for
+    // input 1 and n's bias (input 2), and refuses groups ESP-DL would run wrongly (docs/esp-dl-arithmetic.md §9.4).
+    void conv_node(const Node& n, int x_nhwc, int64_t in_channels, const Tensor& weight, const ConvAttrs& a);
+
     // The lowered value of float value `fv` with the given bits/exponent/layout, inserting Transpose and
     // RequantizeLinear nodes (named after `consumer`) as needed. Constants are not handled here.
     int activation(int fv, int bits, int exponent, const Perm& layout, const std::string& consumer);

@@ -1,4 +1,5 @@
-// Conv (2-D, 1-D, depthwise) -> ESP-DL Conv: NHWC activations, blocked int8/int16 filter, int32/int64 bias.
+// Conv (2-D, 1-D, depthwise) -> ESP-DL Conv: NHWC activations, blocked int8/int16 filter, int32/int64 bias. The
+// Conv node itself (LowerContext::conv_node) is shared with ConvTranspose (lower_conv_transpose.cpp).
 #include <algorithm>
 #include <cmath>
 
@@ -20,6 +21,42 @@ int LowerContext::bias_constant(const Node& n, const Tensor& real_bias) {
              (planned.per_channel() ? std::string("e_in + e_w per channel") : std::to_string(planned.exponent())) +
              "); consider 16-bit for this layer");
     return add_constant(src.value(n.inputs.at(2)).name, std::move(b), exponent_list(planned), "layout ==> UNK");
+}
+
+void LowerContext::conv_node(const Node& n, int x_nhwc, int64_t in_channels, const Tensor& weight,
+                             const ConvAttrs& a) {
+    const int out = n.outputs.at(0);
+    const size_t rank = weight.shape().size();
+    const int64_t cout = weight.shape()[0];
+    const bool depthwise = a.group > 1;
+    if (depthwise && !(a.group == in_channels && cout == in_channels))
+        throw_node_unsupported(n, "grouped convolution with group=" + std::to_string(a.group) + " (" +
+                                      std::to_string(in_channels) + " -> " + std::to_string(cout) +
+                                      " channels) is executed as depthwise by ESP-DL and would be wrong; split it "
+                                      "into separate convolutions and a Concat");
+    const int bits = node_bits(n);
+    const int e_in = operand(n, 0).exponent();
+    const OperandQuant& planned_w = operand(n, 1);
+    Tensor wq = quantize_channels(weight.cast(DType::Float32), planned_w.exponents, 0, planned_w.bits, policy.rounding,
+                                  bits == 16 ? DType::Int16 : DType::Int8);
+    const espdl::WeightKind kind = depthwise ? espdl::WeightKind::DepthwiseConv : espdl::WeightKind::Conv;
+    const int block = policy.lane_channels(wq.dtype());
+    const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, static_cast<int>(rank) - 2, cout, block));
+    const int w = add_constant(src.value(n.inputs.at(1)).name, espdl::to_blocked(wq, kind, block),
+                               exponent_list(planned_w), doc);
+    std::vector<int> inputs = {x_nhwc, w};
+    if (n.input(2) >= 0) inputs.push_back(bias_constant(n, *src.value(n.inputs[2]).constant));
+    const int e_w = *std::max_element(planned_w.exponents.begin(), planned_w.exponents.end());
+    if (e_in + e_w > q(out).exponent) throw InternalError("node '" + n.name + "': negative shift survived planning");
+
+    const int y = define_output(out, channels_last_perm(rank));
+    Node& c = add_node(n.name, "Conv", inputs, {y}, bits);
+    c.attrs["activation"] = n.attr_string("activation", "Linear");
+    c.attrs["dilations"] = Attribute::Ints(a.dilations);
+    c.attrs["group"] = a.group;
+    c.attrs["kernel_shape"] = Attribute::Ints(a.kernel);
+    c.attrs["pads"] = Attribute::Ints(a.pads);
+    c.attrs["strides"] = Attribute::Ints(a.strides);
 }
 
 namespace {
@@ -44,59 +81,23 @@ std::vector<int64_t> resolved_pads(const Node& n, const Shape& in, const std::ve
 
 void lower_conv(LowerContext& ctx, const Node& n) {
     const Graph& g = ctx.src;
-    const int x = n.inputs.at(0), out = n.outputs.at(0);
     const Value& wv = g.value(n.inputs.at(1));
     if (!wv.constant)
         throw_node_unsupported(n, "the weight is computed at run time; ESP-DL needs "
                                "constant weights");
-    const Shape& xs = g.value(x).shape;
+    const Shape& xs = g.value(n.inputs.at(0)).shape;
     const size_t rank = xs.size();
     if (rank != 3 && rank != 4)
         throw_node_unsupported(n, "only 1-D and 2-D convolutions run on ESP-DL");
-    const int64_t group = n.attr_int("group", 1), cin = xs[1], cout = wv.shape[0];
-    const bool depthwise = group > 1;
-    if (depthwise && !(group == cin && cout == cin))
-        throw_node_unsupported(n, "grouped convolution with group=" + std::to_string(group) +
-                               " (" + std::to_string(cin) + " -> " + std::to_string(cout) +
-                               " channels) is executed as depthwise by ESP-DL and would be wrong; split it into "
-                               "separate convolutions and a Concat");
-    const int bits = ctx.node_bits(n);
-    const TensorQuant& qo = ctx.q(out);
-    const Perm nhwc = channels_last_perm(rank);
-    const int xin_nhwc = ctx.read_input(n, 0, nhwc);
-    const int e_in = ctx.operand(n, 0).exponent();
-
-    const OperandQuant& planned_w = ctx.operand(n, 1);
-    Tensor wq = quantize_channels(wv.constant->cast(DType::Float32), planned_w.exponents, 0, planned_w.bits,
-                                  ctx.policy.rounding, bits == 16 ? DType::Int16 : DType::Int8);
-    const espdl::WeightKind kind = depthwise ? espdl::WeightKind::DepthwiseConv : espdl::WeightKind::Conv;
-    const int block = ctx.policy.lane_channels(wq.dtype());
-    const std::string doc = espdl::layout_doc_string(espdl::layout_tag(kind, static_cast<int>(rank) - 2, cout, block));
-    const int w = ctx.add_constant(wv.name, espdl::to_blocked(wq, kind, block), exponent_list(planned_w), doc);
-    std::vector<int> inputs = {xin_nhwc, w};
-    if (n.input(2) >= 0) inputs.push_back(ctx.bias_constant(n, *g.value(n.inputs[2]).constant));
-    const int e_w = *std::max_element(planned_w.exponents.begin(), planned_w.exponents.end());
-
     const size_t sd = rank - 2;
-    const auto kernel = n.attr_ints("kernel_shape", [&] {
-        std::vector<int64_t> k;
-        for (size_t i = 2; i < wv.shape.size(); ++i) k.push_back(wv.shape[i]);
-        return k;
-    }());
-    const auto strides = n.attr_ints("strides", std::vector<int64_t>(sd, 1));
-    const auto dil = n.attr_ints("dilations", std::vector<int64_t>(sd, 1));
-    const auto pads = resolved_pads(n, xs, kernel, strides, dil);
-    if (e_in + e_w > qo.exponent)
-        throw InternalError("node '" + n.name + "': negative shift survived planning");
-
-    const int y = ctx.define_output(out, nhwc);
-    Node& c = ctx.add_node(n.name, "Conv", inputs, {y}, bits);
-    c.attrs["activation"] = n.attr_string("activation", "Linear");
-    c.attrs["dilations"] = Attribute::Ints(dil);
-    c.attrs["group"] = group;
-    c.attrs["kernel_shape"] = Attribute::Ints(kernel);
-    c.attrs["pads"] = Attribute::Ints(pads);
-    c.attrs["strides"] = Attribute::Ints(strides);
+    LowerContext::ConvAttrs a;
+    a.group = n.attr_int("group", 1);
+    a.kernel = n.attr_ints("kernel_shape", std::vector<int64_t>(wv.shape.begin() + 2, wv.shape.end()));
+    a.strides = n.attr_ints("strides", std::vector<int64_t>(sd, 1));
+    a.dilations = n.attr_ints("dilations", std::vector<int64_t>(sd, 1));
+    a.pads = resolved_pads(n, xs, a.kernel, a.strides, a.dilations);
+    const int xin_nhwc = ctx.read_input(n, 0, channels_last_perm(rank));
+    ctx.conv_node(n, xin_nhwc, xs[1], *wv.constant, a);
 }
 
 }  // namespace

@@ -18,7 +18,9 @@ bool aligns_inputs_to_output(const std::string& op) {
     return op == "Add" || op == "Sub" || op == "Concat" || op == "Resize";
 }
 
-bool is_weighted(const std::string& op) { return op == "Conv" || op == "Gemm" || op == "MatMul"; }
+bool is_weighted(const std::string& op) {
+    return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
+}
 
 bool has_float_output(const std::string& op) { return op == "Softmax" || op == "LogSoftmax"; }
 

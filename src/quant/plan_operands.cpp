@@ -161,9 +161,37 @@ private:
 
 }  // namespace
 
-int weight_channel_axis(const Node& n) { return n.op_type == "Conv" ? 0 : 1; }
+int weight_channel_axis(const Node& n) { return n.op_type == "Conv" || n.op_type == "ConvTranspose" ? 0 : 1; }
 
-std::vector<int> weight_exponents(const Node& n, const Tensor& weight, int bits, const TargetPolicy& policy) {
+Tensor conv_transpose_as_conv_weight(const Tensor& w, int64_t group) {
+    const Tensor src = w.cast(DType::Float32);
+    const Shape& s = src.shape();
+    if (s.size() < 3 || group < 1 || s[0] % group != 0)
+        throw InternalError("conv_transpose_as_conv_weight: weight " + shape_str(s) + " with group " +
+                            std::to_string(group));
+    const int64_t cin = s[0], cout_g = s[1], cin_g = cin / group, taps = src.numel() / (cin * cout_g);
+    Shape out_shape = s;
+    out_shape[0] = cout_g * group;
+    out_shape[1] = cin_g;
+    Tensor out(DType::Float32, out_shape);
+    const float* x = src.data<float>();
+    float* y = out.data<float>();
+    // Reversing the row-major tap index flips every spatial axis at once.
+    for (int64_t g = 0; g < group; ++g)
+        for (int64_t i = 0; i < cin_g; ++i)
+            for (int64_t o = 0; o < cout_g; ++o) {
+                const float* from = x + ((g * cin_g + i) * cout_g + o) * taps;
+                float* to = y + ((g * cout_g + o) * cin_g + i) * taps;
+                for (int64_t t = 0; t < taps; ++t) to[t] = from[taps - 1 - t];
+            }
+    return out;
+}
+
+std::vector<int> weight_exponents(const Node& n, const Tensor& given, int bits, const TargetPolicy& policy) {
+    // A ConvTranspose runs as a Conv: its exponents are that Conv weight's, one per output channel of the Conv.
+    Tensor converted;
+    if (n.op_type == "ConvTranspose") converted = conv_transpose_as_conv_weight(given, n.attr_int("group", 1));
+    const Tensor& weight = n.op_type == "ConvTranspose" ? converted : given;
     const int axis = weight_channel_axis(n);
     if (policy.per_channel_weights && weight.rank() > axis && weight.rank() >= 2 && weight.shape()[axis] > 1)
         return channel_weight_exponents(weight, bits, axis);

@@ -8,8 +8,14 @@
 
 namespace espq::quant {
 
-// Output-channel axis of a weighted node's weight (Conv filter [Cout, Cin, k...]: 0; Gemm / MatMul [K, N]: 1).
+// Output-channel axis of the weight a weighted node is quantized with (Conv filter [Cout, Cin/g, k...]: 0; a
+// ConvTranspose is quantized as the Conv it becomes, see conv_transpose_as_conv_weight: 0; Gemm / MatMul [K, N]: 1).
 int weight_channel_axis(const Node& n);
+
+// The Conv weight [Cout, Cin/group, k...] that computes a ConvTranspose (weight [Cin, Cout/group, k...]) on its
+// zero-inserted input: every kernel flipped along all spatial axes and, within each group, input and output
+// channels swapped (ESP-PPQ's decomposition, docs/esp-dl-arithmetic.md §6.19). Float32 result.
+Tensor conv_transpose_as_conv_weight(const Tensor& w, int64_t group);
 
 // Max-abs exponents of a weighted node's constant weight at `bits`: one per output channel where the target has
 // per-channel weights, else one. Their maximum is the per-tensor exponent (the shift constraint reads it).

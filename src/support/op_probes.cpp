@@ -91,8 +91,18 @@ std::vector<OpProbe> make_probes() {
             m.output(b);
         });
     add("ConvTranspose", [](ProbeModel& m) {
-        m.output(m.node1("ConvTranspose", {m.input(kImage), m.constant(weights({4, 4, 2, 2}))}));
-        m.attr("strides", std::vector<int64_t>{2, 2});
+        // A regular 2x upsampling (kernel 4, pads 1) and a depthwise one with output_padding: ESP-DL runs each as
+        // InsertZeros followed by a regular or a depthwise Conv.
+        const std::string a = m.node1("ConvTranspose", {m.input(kImage), m.constant(weights({4, 8, 4, 4})),
+                                                        m.constant(weights({8}, 2))});
+        m.attr("strides", std::vector<int64_t>{2, 2}).attr("pads", std::vector<int64_t>{1, 1, 1, 1});
+        const std::string b =
+            m.node1("ConvTranspose", {a, m.constant(weights({8, 1, 3, 3}, 3)), m.constant(weights({8}, 4))});
+        m.attr("group", int64_t{8})
+            .attr("strides", std::vector<int64_t>{2, 2})
+            .attr("pads", std::vector<int64_t>{1, 1, 1, 1})
+            .attr("output_padding", std::vector<int64_t>{1, 1});
+        m.output(b);
     });
     add("BatchNormalization", [](ProbeModel& m) {
         const std::string c = m.node1("Conv", {m.input(kImage), m.constant(weights({4, 4, 1, 1}))});

@@ -71,11 +71,12 @@ OpSupportEntry not_lowered(const std::string& op, const std::string& fix = "") {
     return e;
 }
 
-// ESP-DL has no module of this name but runs the operator as a sequence of its modules (as ESP-PPQ exports it).
-OpSupportEntry runs_as(const std::string& op, const std::string& espdl_ops, const std::string& fix) {
-    OpSupportEntry e = not_lowered(op, fix);
-    e.handling = OpHandling::NotLoweredYet;
-    e.espdl_runs_as = espdl_ops;
+// ESP-DL has no module of this name but runs the operator as a sequence of its modules (as ESP-PPQ exports it),
+// and espq lowers it to that sequence.
+OpSupportEntry lowered_as(const std::string& op, std::vector<std::string> espdl_ops, const std::string& restrictions) {
+    OpSupportEntry e = lowered(op, restrictions);
+    e.espdl_runs_as = std::move(espdl_ops);
+    e.espdl_op = e.espdl_runs_as.back();
     return e;
 }
 
@@ -92,8 +93,10 @@ std::vector<OpSupportEntry> make_table() {
         lowered("Conv",
                 "1-D and 2-D; groups only as depthwise (group = channels in = channels out); constant weights; a "
                 "following Relu is fused"),
-        runs_as("ConvTranspose", "InsertZeros followed by Conv",
-                "until it can, Resize (nearest) followed by Conv is an upsampling espq lowers"),
+        lowered_as("ConvTranspose", {"InsertZeros", "Conv"},
+                   "runs as InsertZeros (zeros between the input pixels) followed by a Conv with the flipped weight, "
+                   "as ESP-PPQ exports it; 1-D and 2-D; groups only as depthwise; constant weights; pads at most "
+                   "dilation * (kernel - 1)"),
         rewritten("BatchNormalization", {"fold_batchnorm"}, "after a Conv or Gemm, folded into its weights"),
         lowered("Gemm", "constant 2-D weight; bias per output column"),
         lowered("MatMul",
@@ -196,8 +199,8 @@ std::string handling_text(const OpSupportEntry& e) {
 
 std::string unsupported_reason(const OpSupportEntry& e) {
     if (e.handling == OpHandling::NotLoweredYet) {
-        const std::string how =
-            e.espdl_runs_as.empty() ? "has a " + e.op + " module" : "runs " + e.op + " as " + e.espdl_runs_as;
+        std::string how = e.espdl_runs_as.empty() ? "has a " + e.op + " module" : "runs " + e.op + " as ";
+        for (size_t i = 0; i < e.espdl_runs_as.size(); ++i) how += (i ? " followed by " : "") + e.espdl_runs_as[i];
         return "ESP-DL " + how + "; espq cannot lower it yet" + (e.fix.empty() ? "" : "; " + e.fix);
     }
     if (e.handling == OpHandling::NoEspdlModule)
@@ -216,8 +219,8 @@ const std::vector<std::string>& lowering_glue_ops() {
 }
 
 bool op_reads_channels_last(const std::string& op) {
-    static const std::set<std::string> ops = {"Conv",   "MaxPool",      "AveragePool", "GlobalAveragePool",
-                                              "Resize", "DepthToSpace", "SpaceToDepth"};
+    static const std::set<std::string> ops = {"Conv",   "ConvTranspose", "MaxPool",     "AveragePool",
+                                              "GlobalAveragePool", "Resize", "DepthToSpace", "SpaceToDepth"};
     return ops.count(op) > 0;
 }
 

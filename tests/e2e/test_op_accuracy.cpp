@@ -307,6 +307,52 @@ TEST(OpAccuracy, LayerNormalizationOnEveryTarget) {
                 std::printf("[ info ] LayerNormalization (%s) %-8s int%-2d output SQNR %6.1f dB\n", name,
                             target_name(t), bits, r.sqnr_db);
                 EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << name << " " << target_name(t) << " int" << bits;
+
+// ConvTranspose runs on ESP-DL as InsertZeros followed by a Conv with the flipped weight (src/quant/
+// lower_conv_transpose.cpp). The geometries of real decoders, on every target policy (S3: half up, per-tensor;
+// P4: half even, per-channel weights; C: plain C) at both widths: a wrong flip, channel swap, pad or
+// output_padding shows up as a low SQNR.
+TEST(OpAccuracy, ConvTransposeMatchesTheFloatReferenceOnEveryTarget) {
+    struct Case {
+        const char* name;
+        Shape x, w;
+        std::vector<int64_t> strides, pads, output_padding, dilations;
+        int64_t group;
+    };
+    const std::vector<Case> cases = {
+        {"k2 s2 (PP-OCR det)", {1, 4, 6, 6}, {4, 8, 2, 2}, {2, 2}, {0, 0, 0, 0}, {}, {}, 1},
+        {"k3 s2 p1 op1", {1, 4, 5, 6}, {4, 6, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, {}, 1},
+        {"k4 s2 p1 (DCGAN), 20 out", {1, 8, 5, 5}, {8, 20, 4, 4}, {2, 2}, {1, 1, 1, 1}, {}, {}, 1},
+        {"k3 s(1,2) asymmetric pads", {1, 4, 5, 6}, {4, 5, 3, 3}, {1, 2}, {0, 1, 2, 0}, {0, 1}, {}, 1},
+        {"depthwise k3 s2 p1 op1", {1, 6, 5, 5}, {6, 1, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, {}, 6},
+        {"depthwise k4 s2 p1", {1, 16, 4, 4}, {16, 1, 4, 4}, {2, 2}, {1, 1, 1, 1}, {}, {}, 16},
+        {"dilation 2 k3 s2 p1", {1, 4, 5, 5}, {4, 4, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, {2, 2}, 1},
+        {"1-D k4 s2 p1", {1, 4, 9}, {4, 6, 4}, {2}, {1, 1}, {}, {}, 1},
+        {"k3 s1 p1 (no InsertZeros)", {1, 4, 5, 5}, {4, 4, 3, 3}, {1, 1}, {1, 1, 1, 1}, {}, {}, 1},
+    };
+    for (const Case& c : cases) {
+        ProbeModel m(17);
+        m.set_probed_op("ConvTranspose");
+        Tensor w(DType::Float32, c.w), b(DType::Float32, {c.w[1] * c.group});
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = 0.5f * std::sin(0.7f * static_cast<float>(i));
+        for (int64_t i = 0; i < b.numel(); ++i) b.data<float>()[i] = 0.1f * static_cast<float>(i % 5) - 0.2f;
+        m.output(m.node1("ConvTranspose", {m.input(c.x), m.constant(w), m.constant(b)}));
+        m.attr("strides", c.strides).attr("pads", c.pads).attr("group", c.group);
+        if (!c.output_padding.empty()) m.attr("output_padding", c.output_padding);
+        if (!c.dilations.empty()) m.attr("dilations", c.dilations);
+        const std::string file = test::temp_dir() + "/conv_transpose.onnx";
+        {
+            std::ofstream f(file, std::ios::binary);
+            ASSERT_TRUE(m.proto().SerializeToOstream(&f));
+        }
+        const Graph g = load_onnx(file);
+        for (Target t : {Target::ESP32S3, Target::ESP32P4, Target::C})
+            for (int bits : {8, 16}) {
+                const Measured r = measure(g, m, bits, t);
+                ASSERT_TRUE(r.quantized) << c.name << " " << target_name(t) << " int" << bits;
+                std::printf("[ info ] ConvTranspose %-26s %-7s int%-2d output SQNR %6.1f dB\n", c.name,
+                            target_name(t), bits, r.sqnr_db);
+                EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << c.name << " " << target_name(t) << " int" << bits;
             }
     }
 }

@@ -298,4 +298,57 @@ TEST(FuseLayerNorm, GammaOverAnOuterAxisStaysAMul) {
     outer.gamma_shape = {6, 1};
     outer.beta_shape = {};
     EXPECT_EQ(fuse_layer_norm(outer, 1), (std::map<std::string, int>{{"LayerNormalization", 1}, {"Mul", 1}}));
+
+// A ConvTranspose takes a following per-channel Add, BatchNormalization and Relu into its bias, weight and
+// `activation` as a Conv does (ESP-DL runs it as InsertZeros + Conv, whose Conv applies them). With group 2
+// the BN scale of output channel g*3 + o multiplies W[i][o] for the input channels i of group g.
+TEST(RewriteOps, ConvTransposeTakesABiasAddABatchNormAndARelu) {
+    auto graph = [](bool add_first) {
+        Graph g;
+        g.name = "t";
+        const int x = value(g, "x", {1, 4, 3, 4});
+        std::vector<float> w(4 * 3 * 2 * 2);
+        for (size_t i = 0; i < w.size(); ++i) w[i] = 0.3f * std::sin(1.3f * static_cast<float>(i));
+        const int wt = g.add_constant("w", Tensor::from<float>({4, 3, 2, 2}, w));
+        const int ct = value(g, "ct", {1, 6, 6, 8});
+        g.add_node(Node{"ct", "ConvTranspose", "", {x, wt}, {ct}, {{"strides", std::vector<int64_t>{2, 2}},
+                                                                     {"group", int64_t{2}}}});
+        int cur = ct;
+        auto bias_add = [&] {
+            const int b = g.add_constant("b", Tensor::from<float>({1, 6, 1, 1}, {0.1f, -0.2f, 0.3f, 0.f, 0.5f, -1.f}));
+            const int y = value(g, "added", {1, 6, 6, 8});
+            g.add_node(Node{"add", "Add", "", {cur, b}, {y}, {}});
+            cur = y;
+        };
+        if (add_first) bias_add();
+        std::vector<int> bn = {cur};
+        bn.push_back(g.add_constant("scale", Tensor::from<float>({6}, {1.5f, -0.5f, 2.f, 0.7f, 1.f, -1.2f})));
+        bn.push_back(g.add_constant("shift", Tensor::from<float>({6}, {0.2f, 0.1f, -0.3f, 0.f, 0.4f, 0.6f})));
+        bn.push_back(g.add_constant("mean", Tensor::from<float>({6}, {0.1f, -0.1f, 0.2f, 0.3f, 0.f, -0.2f})));
+        bn.push_back(g.add_constant("var", Tensor::from<float>({6}, {1.f, 0.5f, 2.f, 0.3f, 1.5f, 0.8f})));
+        const int n = value(g, "bn", {1, 6, 6, 8});
+        g.add_node(Node{"bn", "BatchNormalization", "", bn, {n}, {}});
+        cur = n;
+        if (!add_first) bias_add();
+        const int y = value(g, "y", {1, 6, 6, 8});
+        g.add_node(Node{"relu", "Relu", "", {cur}, {y}, {}});
+        g.inputs = {x};
+        g.outputs = {y};
+        g.verify();
+        return g;
+    };
+    // BN right after the ConvTranspose folds into it, the Add after it becomes the bias, the Relu its activation.
+    const Graph before = graph(false);
+    Graph after = before;
+    run_passes(after, PassOptions{});
+    EXPECT_EQ(after.op_counts(), (std::map<std::string, int>{{"ConvTranspose", 1}}));
+    EXPECT_EQ(after.nodes[0].attr_string("activation", ""), "Relu");
+    EXPECT_LE(max_change(before, after), 1e-5);
+    // A bias Add before the BN (PP-OCR's export): the BN, met first, becomes a 1x1 depthwise Conv that takes the
+    // Relu; the Add becomes the ConvTranspose's bias.
+    const Graph ocr = graph(true);
+    Graph ocr_after = ocr;
+    run_passes(ocr_after, PassOptions{});
+    EXPECT_EQ(ocr_after.op_counts(), (std::map<std::string, int>{{"ConvTranspose", 1}, {"Conv", 1}}));
+    EXPECT_LE(max_change(ocr, ocr_after), 1e-5);
 }

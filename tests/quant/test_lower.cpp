@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "espdl/layout.hpp"
+#include "espq/onnx_import.hpp"
 #include "espq/quantize.hpp"
 #include "quant_graphs.hpp"
 
@@ -172,4 +173,106 @@ TEST(Lower, RefusesARewritableOpNotInTheRewrittenFormAndSaysWhy) {
                   "with pass div_to_mul, which takes: constant divisor only (becomes a Mul by its reciprocal); this "
                   "node is not of that form");
     }
+}
+
+// ConvTranspose becomes InsertZeros + Conv (docs/esp-dl-arithmetic.md §6.19). x[1,2,3,3] -> ConvTranspose (w
+// [2,3,3,3], stride 2, pads 1, output_padding 1) -> y[1,3,6,6], planned for ESP32-P4 with per-channel weight
+// exponents (-6, -5, -6) on the Conv's output channels and x read at -4 though stored at -5.
+TEST(Lower, ConvTransposeBecomesInsertZerosAndAConvWithTheFlippedWeight) {
+    GraphBuilder b;
+    const int x = b.input("x", {1, 2, 3, 3});
+    // w[i][o][t] = (27 i + 9 o + t) / 64 for input channel i, output channel o, tap t = 3 ky + kx.
+    std::vector<float> wv;
+    for (int i = 0; i < 2; ++i)
+        for (int o = 0; o < 3; ++o)
+            for (int t = 0; t < 9; ++t) wv.push_back(static_cast<float>(27 * i + 9 * o + t) / 64.f);
+    const int w = b.constant("w", {2, 3, 3, 3}, wv);
+    const int y = b.value("y", {1, 3, 6, 6});
+    b.node("up", "ConvTranspose", {x, w}, {y},
+           {{"strides", Attribute::Ints({2, 2})},
+            {"pads", Attribute::Ints({1, 1, 1, 1})},
+            {"output_padding", Attribute::Ints({1, 1})}});
+    const Graph g = b.finish({y});
+    QuantPlan p = empty_plan(g, Target::ESP32P4);
+    set_tensor(g, p, "x", 8, -5);
+    set_tensor(g, p, "y", 8, -2);
+    p.nodes[0].inputs = {{8, {-4}, "test"}, {8, {-6, -5, -6}, "test"}};
+    const LoweredModel low = lower_to_espdl(g, p);
+    const Graph& m = low.model.graph;
+
+    // InsertZeros reads the requantized x (NHWC) and keeps its exponent: 3 pixels with one zero between
+    // neighbours and one output_padding zero at the end make 6 per axis.
+    const Node& rq = only_node(m, "RequantizeLinear");
+    const Node& iz = only_node(m, "InsertZeros");
+    EXPECT_EQ(iz.inputs[0], rq.outputs[0]);
+    EXPECT_EQ(iz.attr_ints("stride"), (std::vector<int64_t>{2, 2}));
+    EXPECT_EQ(iz.attr_ints("output_padding"), (std::vector<int64_t>{1, 1}));
+    EXPECT_EQ(iz.attr_string("quant_type", ""), "S8");
+    const Value& z = m.value(iz.outputs[0]);
+    EXPECT_EQ(z.shape, (Shape{1, 6, 6, 2}));
+    EXPECT_EQ(z.exponents, std::vector<int64_t>{-4});
+
+    // A stride-1 Conv, padded by dilation*(kernel-1) - pad = 1 on each side, keeps the ConvTranspose's name.
+    const Node& conv = only_node(m, "Conv");
+    EXPECT_EQ(conv.name, "up");
+    EXPECT_EQ(conv.inputs[0], iz.outputs[0]);
+    EXPECT_EQ(conv.attr_ints("strides"), (std::vector<int64_t>{1, 1}));
+    EXPECT_EQ(conv.attr_ints("pads"), (std::vector<int64_t>{1, 1, 1, 1}));
+    EXPECT_EQ(conv.attr_ints("kernel_shape"), (std::vector<int64_t>{3, 3}));
+    EXPECT_EQ(conv.attr_int("group", 0), 1);
+    EXPECT_EQ(m.value(conv.outputs[0]).shape, (Shape{1, 6, 6, 3}));
+    EXPECT_EQ(m.value(conv.outputs[0]).exponents, std::vector<int64_t>{-2});
+
+    // Conv weight [o][i][ky][kx] = w[i][o][2-ky][2-kx] at 2^e[o]: channel o = 1 at -5 halves the integer, ties to
+    // even (P4).
+    const Value& cw = m.value(conv.inputs[1]);
+    EXPECT_EQ(cw.exponents, (std::vector<int64_t>{-6, -5, -6}));
+    const Tensor onnx_order = espdl::from_blocked(*cw.constant, espdl::WeightKind::Conv, 16);
+    ASSERT_EQ(onnx_order.shape(), (Shape{3, 2, 3, 3}));
+    for (int o = 0; o < 3; ++o)
+        for (int i = 0; i < 2; ++i)
+            for (int t = 0; t < 9; ++t) {
+                const int raw = 27 * i + 9 * o + (8 - t);
+                const int want = o == 1 ? static_cast<int>(std::nearbyint(raw / 2.0)) : raw;
+                EXPECT_EQ(onnx_order.data<int8_t>()[(o * 2 + i) * 9 + t], want) << o << " " << i << " " << t;
+            }
+}
+
+// What ESP-DL's InsertZeros + Conv cannot compute is refused with the node, the rule and a fix.
+TEST(Lower, ConvTransposeRefusalsNameTheRuleAndTheFix) {
+    auto refusal = [](Shape xs, Shape ws, Attributes attrs) -> std::string {
+        GraphBuilder b;
+        const int x = b.input("x", xs);
+        const int w = b.constant("w", ws, std::vector<float>(static_cast<size_t>(shape_numel(ws)), 0.25f));
+        const int y = b.value("y", {});
+        b.node("up", "ConvTranspose", {x, w}, {y}, std::move(attrs));
+        Graph g = b.finish({y});
+        infer_shapes(g);
+        QuantPlan p = empty_plan(g, Target::ESP32S3);
+        set_tensor(g, p, "x", 8, -5);
+        set_tensor(g, p, "y", 8, -2);
+        p.nodes[0].inputs = {{8, {-5}, "test"}, {8, {-3}, "test"}};
+        try {
+            lower_to_espdl(g, p);
+        } catch (const UnsupportedError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    // pads beyond the kernel's reach (2 for a 3x3 kernel) would need a negative Conv padding.
+    const std::string big = refusal({1, 2, 4, 4}, {2, 2, 3, 3},
+                                    {{"strides", Attribute::Ints({2, 2})}, {"pads", Attribute::Ints({3, 3, 3, 3})}});
+    EXPECT_NE(big.find("node 'up' (ConvTranspose)"), std::string::npos) << big;
+    EXPECT_NE(big.find("begin pad 3 exceeds dilation*(kernel-1) = 2"), std::string::npos) << big;
+    EXPECT_NE(big.find("Slice"), std::string::npos) << big;
+    // group 2 of 4 channels is not depthwise: ESP-DL would run it as depthwise.
+    const std::string grouped = refusal({1, 4, 3, 3}, {4, 2, 2, 2},
+                                        {{"strides", Attribute::Ints({2, 2})}, {"group", int64_t{2}}});
+    EXPECT_NE(grouped.find("group=2"), std::string::npos) << grouped;
+    EXPECT_NE(grouped.find("Concat"), std::string::npos) << grouped;
+    // Depthwise (group = channels in = channels out) and dilation are computed.
+    EXPECT_EQ(refusal({1, 4, 3, 3}, {4, 1, 3, 3}, {{"strides", Attribute::Ints({2, 2})}, {"group", int64_t{4}}}), "");
+    EXPECT_EQ(refusal({1, 2, 3, 3}, {2, 2, 3, 3},
+                      {{"strides", Attribute::Ints({2, 2})}, {"dilations", Attribute::Ints({2, 2})}}),
+              "");
 }
