@@ -62,8 +62,8 @@ std::string truncated_copy(const std::string& from, const std::string& name, siz
 TEST(CliErrors, UnsupportedOperatorNamesTheNodeAndTheFix) {
     const std::string model = test::OnnxBuilder()
                                   .input("x", {1, 4, 8, 8})
-                                  .initializer("zero", {1}, {0.f})
-                                  .node("Max", {"x", "zero"}, {"y"}, "max_const")
+                                  .initializer("floor", {4, 1, 1}, {0.f, 0.1f, 0.2f, 0.3f})  // not a Clip bound
+                                  .node("Max", {"x", "floor"}, {"y"}, "max_const")
                                   .output("y")
                                   .save("max_const.onnx");
     OutputDir out("err_unsupported");

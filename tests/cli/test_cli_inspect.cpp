@@ -88,9 +88,12 @@ TEST(CliInspect, ReportsWhatCheckReports) {
     EXPECT_TRUE(inspect2["espdl_support"].empty()) << inspect2.dump();
     EXPECT_EQ(inspect2["handling"]["GlobalMaxPool"], "rewritten by pass reduce_to_pool");
 
-    // Max with a constant: no ESP-DL module, the fix named by both.
+    // Max with a per-channel constant: no ESP-DL module and not a Clip; what the rewrite takes named by both.
     espq::test::OnnxBuilder mx;
-    mx.input("x", {1, 4, 8, 8}).initializer("zero", {}, {0.f}).node("Max", {"x", "zero"}, {"y"}, "the_max").output("y");
+    mx.input("x", {1, 4, 8, 8})
+        .initializer("floor", {4, 1, 1}, {0.f, 0.1f, 0.2f, 0.3f})
+        .node("Max", {"x", "floor"}, {"y"}, "the_max")
+        .output("y");
     const auto [check3, inspect3] = check_and_inspect(mx.save("max.onnx"));
     EXPECT_EQ(inspect3["espdl_support"], check3["problems"]);
     EXPECT_NE(inspect3["espdl_support"].dump().find("Clip"), std::string::npos) << inspect3.dump();

@@ -307,6 +307,9 @@ TEST(OpAccuracy, LayerNormalizationOnEveryTarget) {
                 std::printf("[ info ] LayerNormalization (%s) %-8s int%-2d output SQNR %6.1f dB\n", name,
                             target_name(t), bits, r.sqnr_db);
                 EXPECT_GE(r.sqnr_db, bits == 8 ? 20.0 : 50.0) << name << " " << target_name(t) << " int" << bits;
+            }
+    }
+}
 
 // ConvTranspose runs on ESP-DL as InsertZeros followed by a Conv with the flipped weight (src/quant/
 // lower_conv_transpose.cpp). The geometries of real decoders, on every target policy (S3: half up, per-tensor;

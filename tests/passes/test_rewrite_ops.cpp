@@ -298,6 +298,7 @@ TEST(FuseLayerNorm, GammaOverAnOuterAxisStaysAMul) {
     outer.gamma_shape = {6, 1};
     outer.beta_shape = {};
     EXPECT_EQ(fuse_layer_norm(outer, 1), (std::map<std::string, int>{{"LayerNormalization", 1}, {"Mul", 1}}));
+}
 
 // A ConvTranspose takes a following per-channel Add, BatchNormalization and Relu into its bias, weight and
 // `activation` as a Conv does (ESP-DL runs it as InsertZeros + Conv, whose Conv applies them). With group 2
