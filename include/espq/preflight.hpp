@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "espq/onnx_import.hpp"
+#include "espq/quantize.hpp"
 #include "espq/target.hpp"
 
 namespace espq {
@@ -24,6 +25,11 @@ struct PreflightReport {
     std::vector<std::string> problems;
     bool ok() const { return problems.empty(); }
 };
+
+// What the target cannot run in an optimized graph under these plan options (precision overrides included),
+// one line per node, found by planning with placeholder statistics and lowering: quantize calls it before
+// calibrating, so that a model it must refuse is refused in a fraction of a second.
+std::vector<std::string> lowering_problems(const Graph& optimized, const PlanOptions& plan_options);
 
 // UserError only for a file that cannot be read at all; unsupported operators are problems.
 PreflightReport preflight_check(const std::string& model_path, const PreflightOptions& options);

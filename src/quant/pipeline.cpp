@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "espq/emulator.hpp"
+#include "espq/preflight.hpp"
 #include "quant/refine.hpp"
 
 namespace espq {
@@ -24,6 +25,12 @@ QuantizeResult quantize_model(const Graph& float_graph, const SampleSource& cali
     for (const auto& p : r.pass_reports)
         if (p.rewrites) spdlog::info("pass {}: {} rewrite(s)", p.name, p.rewrites);
     check_node_bits(r.optimized, options.plan.node_bits, &float_graph);  // before the long part
+    if (const auto problems = lowering_problems(r.optimized, options.plan); !problems.empty()) {
+        std::string more;
+        if (problems.size() > 1)
+            more = " (and " + std::to_string(problems.size() - 1) + " more node(s); 'espq check' lists them all)";
+        throw UnsupportedError(problems.front() + more);
+    }
 
     const auto tc = std::chrono::steady_clock::now();
     r.stats = collect_statistics(r.optimized, calib, options.calibration);

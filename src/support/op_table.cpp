@@ -55,6 +55,9 @@ private:
 // node names mean nothing to the reader of the table.
 std::string reason_of(const std::string& message, const std::string& file) {
     std::string m = message;
+    // The same reason for the probe's other nodes of the op adds nothing to the table.
+    if (const auto more = m.find(" (and "); more != std::string::npos && m.find("'espq check' lists", more) != std::string::npos)
+        m.erase(more);
     const auto node = m.find("node '");
     if (node != std::string::npos) {
         const auto end = m.find("): ", node);
