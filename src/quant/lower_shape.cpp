@@ -46,6 +46,13 @@ void lower_data_movement(LowerContext& ctx, const Node& n) {
         inputs.push_back(int64_input(ctx, n.name + ".axes", n.attr_ints("axes")));
         attrs.erase("axes");
     }
+    if (n.op_type == "Slice" && attrs.count("starts")) {  // opset < 10: starts, ends and axes as attributes
+        for (const char* name : {"starts", "ends", "axes"}) {
+            if (!attrs.count(name)) break;  // axes is optional, and last
+            inputs.push_back(int64_input(ctx, n.name + "." + name, n.attr_ints(name)));
+            attrs.erase(name);
+        }
+    }
     if (n.op_type == "Split" && attrs.count("split")) {
         inputs.push_back(int64_input(ctx, n.name + ".split", n.attr_ints("split")));
         attrs.erase("split");
