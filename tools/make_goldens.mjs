@@ -43,6 +43,13 @@ const BENCH_MODELS = [
   { name: 'fmnist_mbv3_bn', size: 64 },
 ];
 const TCN_SOURCE = '/work/shared/oracle/esp32s3/streaming_tcn.onnx';
+// Real models (tests/data/real/README.md): their inputs are images preprocessed by espq itself
+// (tools/stack_samples.cpp), committed as tests/data/golden/real_<name>/input.npy; only the outputs are made here.
+const REAL_MODELS = [
+  { name: 'fastestdet', model: 'tests/data/real/fastestdet/FastestDet.onnx', shape: [1, 3, 352, 352] },
+  { name: 'ppocrv4_det', model: 'tests/data/real/ppocrv4_det/ch_PP-OCRv4_det_infer.onnx', shape: [1, 3, 320, 320] },
+  { name: 'ppocrv4_rec', model: 'tests/data/real/ppocrv4_rec/ch_PP-OCRv4_rec_infer.onnx', shape: [1, 3, 48, 320] },
+];
 
 // ---------------------------------------------------------------------------------------------- .npy I/O
 
@@ -286,6 +293,42 @@ for (const [index, { name, size }] of BENCH_MODELS.entries()) {
   await writeGolden('streaming_tcn', 'tests/data/golden/streaming_tcn/model.onnx', model, samples,
     `samples 0..${TCN_NORMAL_SAMPLES - 1}: standard normal, mulberry32(${SEED + BENCH_MODELS.length}) + Box-Muller; ` +
     `model.onnx is a copy of the oracle's esp32s3/streaming_tcn.onnx`);
+}
+
+for (const { name, model: modelRelPath, shape } of REAL_MODELS) {
+  const dir = path.join(goldenDir, `real_${name}`);
+  const session = await ort.InferenceSession.create(path.join(repoRoot, modelRelPath), {
+    graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
+  });
+  const inputs = readNpy(path.join(dir, 'input.npy'));
+  const perSample = shape.reduce((a, b) => a * b, 1);
+  const count = inputs.shape[0];
+  if (inputs.shape.slice(1).join() !== shape.slice(1).join()) throw new Error(`${name}: input.npy is [${inputs.shape}]`);
+  const outputs = session.outputNames.map((n) => ({ name: n, shape: null, data: [] }));
+  for (let i = 0; i < count; ++i) {
+    const x = new ort.Tensor('float32', inputs.data.slice(i * perSample, (i + 1) * perSample), shape);
+    const result = await session.run({ [session.inputNames[0]]: x });
+    for (const o of outputs) {
+      o.shape = result[o.name].dims;
+      o.data.push(result[o.name].data);
+    }
+  }
+  console.log(`  ${modelRelPath}: ${count} samples, outputs ${outputs.map((o) => `${o.name} [${o.shape}]`).join(', ')}`);
+  const outputFiles = outputs.map((o, k) => {
+    const file = outputFileName(outputs, k);
+    emitNpy(path.join(dir, file), concat(o.data), batchShape(o.shape, count));
+    return file;
+  });
+  emitJson(path.join(dir, 'meta.json'), {
+    model: modelRelPath,
+    input: { name: session.inputNames[0], shape, file: 'input.npy' },
+    outputs: outputs.map((o, k) => ({ name: o.name, shape: o.shape, file: outputFiles[k] })),
+    samples: count,
+    sample_description: 'real images preprocessed by tools/stack_samples.cpp (see tests/data/real/README.md)',
+    generator: 'tools/make_goldens.mjs',
+    onnxruntime_node: ortVersion,
+    session_options: 'graphOptimizationLevel=disabled, 1 thread, CPU',
+  });
 }
 
 console.log(top1Summary.join('\n'));
