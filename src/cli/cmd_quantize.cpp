@@ -102,10 +102,17 @@ int run_quantize(const QuantizeFlags& f, const GlobalOptions& global) {
     o.data_description = ds->describe();
     SampleSource calib{ds->size(), [ds](size_t i) { return std::vector<Tensor>{ds->sample(i)}; }};
 
-    Progress progress("calibration", !global.quiet && !f.json);
-    o.calibration.progress = [&](int pass, size_t done, size_t total) { progress.update((pass - 1) * total + done, 2 * total); };
+    // Calibration reads every sample twice: value ranges first, then histograms over those ranges.
+    const bool show = !global.quiet && !f.json;
+    Progress ranges("calibration 1/2 (ranges)", show), histograms("calibration 2/2 (histograms)", show);
+    o.calibration.progress = [&](int pass, size_t done, size_t total) {
+        if (pass == 1) return ranges.update(done, total);
+        ranges.finish();
+        histograms.update(done, total);
+    };
     const QuantizeResult r = quantize_model(g, calib, o);
-    progress.finish();
+    ranges.finish();
+    histograms.finish();
 
     const std::vector<uint8_t> espdl = write_espdl_bytes(r.lowered.model);
     const std::string info = format_espdl_info(r.lowered.model);
